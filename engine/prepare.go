@@ -1,0 +1,137 @@
+package engine
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/sendguard/sendguard/engine/address"
+	"github.com/sendguard/sendguard/engine/lookalike"
+)
+
+// maxListMembers bounds distribution-list expansion so a hostile or cyclic
+// context cannot make one check expensive.
+const maxListMembers = 10000
+
+// Prepared is a context compiled for one engine: normalised address sets,
+// distribution lists and the lookalike index. Building the index over tens
+// of thousands of known addresses costs milliseconds, so a server prepares
+// once per sender and reuses it. A Prepared is immutable and safe for
+// concurrent use.
+type Prepared struct {
+	// hasHistory is false when the caller sent no knownRecipients at all
+	// (absent is not empty): history rules stay silent.
+	hasHistory bool
+	known      map[string]struct{}
+	directory  map[string]struct{}
+	lists      map[string][]string
+	index      *lookalike.Index
+}
+
+// Prepare compiles a context. Addresses that do not normalise are ignored.
+func (e *Engine) Prepare(ctx Context) *Prepared {
+	p := &Prepared{
+		hasHistory: ctx.KnownRecipients != nil,
+		known:      normalizeSet(ctx.KnownRecipients),
+		directory:  normalizeSet(ctx.Directory),
+	}
+	if len(ctx.DistributionLists) > 0 {
+		p.lists = make(map[string][]string, len(ctx.DistributionLists))
+		for _, k := range sortedKeys(ctx.DistributionLists) {
+			list, ok := address.Normalize(k)
+			if !ok {
+				continue
+			}
+			members := make([]string, 0, len(ctx.DistributionLists[k]))
+			for _, m := range ctx.DistributionLists[k] {
+				if a, ok := address.Normalize(m); ok {
+					members = append(members, a)
+				}
+			}
+			p.lists[list] = append(p.lists[list], members...)
+		}
+	}
+	// The index covers what the sender is known to use: the directory
+	// always, the history only when there is one.
+	addrs := make([]string, 0, len(p.directory)+len(p.known))
+	for a := range p.directory {
+		addrs = append(addrs, a)
+	}
+	if p.hasHistory {
+		for a := range p.known {
+			if _, dup := p.directory[a]; !dup {
+				addrs = append(addrs, a)
+			}
+		}
+	}
+	// Map order is random; the index must not depend on it.
+	sort.Strings(addrs)
+	domains := append([]string(nil), e.knownDomains...)
+	for _, d := range ctx.KnownDomains {
+		if c, ok := canonicalASCII(d); ok {
+			domains = append(domains, c)
+		}
+	}
+	p.index = lookalike.New(addrs, domains)
+	return p
+}
+
+func normalizeSet(list []string) map[string]struct{} {
+	m := make(map[string]struct{}, len(list))
+	for _, raw := range list {
+		if a, ok := address.Normalize(raw); ok {
+			m[a] = struct{}{}
+		}
+	}
+	return m
+}
+
+// isKnown reports whether the sender has emailed addr before or it is in
+// the organisation's directory.
+func (p *Prepared) isKnown(addr string) bool {
+	if _, ok := p.directory[addr]; ok {
+		return true
+	}
+	_, ok := p.known[addr]
+	return ok
+}
+
+// expand returns the members of a distribution list, recursively, or nil
+// when addr is not a list. Lists inside lists are followed once each, so a
+// cycle ends.
+func (p *Prepared) expand(addr string) []string {
+	if _, ok := p.lists[addr]; !ok {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{addr: true}
+	stack := []string{addr}
+	for len(stack) > 0 && len(out) < maxListMembers {
+		cur := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, m := range p.lists[cur] {
+			if seen[m] {
+				continue
+			}
+			seen[m] = true
+			if _, isList := p.lists[m]; isList {
+				stack = append(stack, m)
+				continue
+			}
+			out = append(out, m)
+			if len(out) >= maxListMembers {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// lowerASCII lowercases without allocating when s is already lower case.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
