@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,11 +38,21 @@ async function defaultFailMode() {
   return p.failMode;
 }
 
-/** Resolves the virtual module "sendguard:wasm-exec" to Go's wasm_exec.js. */
-const wasmExecPlugin = {
+/**
+ * Provides the virtual module "sendguard:wasm-exec": Go's wasm_exec.js
+ * wrapped in an exported function, installGo(). wasm_exec.js throws at
+ * load when crypto, performance or TextEncoder are missing, as they may be
+ * in classic Outlook's JavaScript-only runtime; wrapped, it runs only once
+ * the handler has checked they exist.
+ */
+export const wasmExecPlugin = {
   name: "wasm-exec",
   setup(b) {
-    b.onResolve({ filter: /^sendguard:wasm-exec$/ }, () => ({ path: wasmExecPath() }));
+    b.onResolve({ filter: /^sendguard:wasm-exec$/ }, () => ({ path: wasmExecPath(), namespace: "wasm-exec" }));
+    b.onLoad({ filter: /.*/, namespace: "wasm-exec" }, async (a) => ({
+      contents: `export function installGo() {\n${await readFile(a.path, "utf8")}\n}\n`,
+      loader: "js",
+    }));
   },
 };
 
@@ -53,7 +63,7 @@ async function main() {
   }
   const define = { SENDGUARD_DEFAULT_FAIL_MODE: JSON.stringify(await defaultFailMode()) };
   await build({
-    entryPoints: [join(here, "src", "launchevent-entry.js")],
+    entryPoints: [join(here, "src", "launchevent.js")],
     outfile: join(dist, "launchevent.js"),
     bundle: true,
     format: "iife",
@@ -102,7 +112,9 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(`addin: ${e.message}`);
-  process.exit(1);
-});
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) {
+  main().catch((e) => {
+    console.error(`addin: ${e.message}`);
+    process.exit(1);
+  });
+}

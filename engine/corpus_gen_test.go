@@ -29,17 +29,17 @@ var genCases = flag.Bool("gencases", false, "rewrite testdata/cases/<name>.json 
 // All data is fictitious: example.com/.org addresses, NHS numbers that pass
 // modulus 11 but were made up for these tests, and the 999 test range.
 const (
-	nhsA     = "943 476 5919"
-	nhsB     = "485 777 3457"
-	nhsC     = "401 023 2137"
-	nhsD     = "450 557 7104"
-	nhsE     = "640 178 3907"
-	nhsTest  = "999 000 0018"
-	nhsTest2 = "999 765 4323"
-	chiA     = "250575 3121"
-	hcA      = "320 123 4567"
-	clinician = "a.clinician@nhs.net"
-	practice  = "admin@riverside-surgery.example.org"
+	nhsA              = "943 476 5919"
+	nhsB              = "485 777 3457"
+	nhsC              = "401 023 2137"
+	nhsD              = "450 557 7104"
+	nhsE              = "640 178 3907"
+	nhsTest           = "999 000 0018"
+	nhsTest2          = "999 765 4323"
+	chiA              = "250575 3121"
+	hcA               = "320 123 4567"
+	clinician         = "a.clinician@nhs.net"
+	practice          = "admin@riverside-surgery.example.org"
 	invalidUTF8Marker = "@@INVALID-UTF8@@"
 )
 
@@ -269,8 +269,8 @@ func encryptedOOXML() []byte {
 	entry(0, "Root Entry", 5)
 	entry(1, "EncryptionInfo", 2)
 	entry(2, "EncryptedPackage", 2)
-	binary.LittleEndian.PutUint32(dir[76:], 1)          // root's child
-	binary.LittleEndian.PutUint32(dir[128+72:], 2)      // right sibling
+	binary.LittleEndian.PutUint32(dir[76:], 1)     // root's child
+	binary.LittleEndian.PutUint32(dir[128+72:], 2) // right sibling
 	return out
 }
 
@@ -327,8 +327,8 @@ func corpusTable(t *testing.T) map[string]corpusCase {
 	}
 	none := caseContext{}
 	const (
-		allow, warn, block = engine.ActionAllow, engine.ActionWarn, engine.ActionBlock
-		green, amber, red  = engine.Green, engine.Amber, engine.Red
+		allow, warn, block                                                    = engine.ActionAllow, engine.ActionWarn, engine.ActionBlock
+		green, amber, red                                                     = engine.Green, engine.Amber, engine.Red
 		bulk, insecure, lookalike, newRcpt, multi, unenc, personal, marketing = engine.RuleBulkVisibleRecipients, engine.RuleInsecureRecipient,
 			engine.RuleLookalikeRecipient, engine.RuleNewRecipient, engine.RuleMultiplePatients, engine.RuleUnencryptedAttachment,
 			engine.RulePersonalAccount, engine.RuleMarketingOptOut
@@ -418,7 +418,7 @@ func corpusTable(t *testing.T) map[string]corpusCase {
 	add("insecure-distribution-list-expansion", "A distribution list (with a nested list that loops back) reaches two outside locums.",
 		mail("Ward 7 handover", discharge, "ward7-team@nhs.net"),
 		caseContext{DistributionLists: map[string][]string{
-			"ward7-team@nhs.net":  {"sister.ward7@nhs.net", "locum.doctor@agency.example.com", "ward7-bank@nhs.net"},
+			"ward7-team@nhs.net": {"sister.ward7@nhs.net", "locum.doctor@agency.example.com", "ward7-bank@nhs.net"},
 			"ward7-bank@nhs.net": {"bank.nurse@staffing.example.org", "ward7-team@nhs.net"},
 		}}, block, amber, insecure)
 
@@ -634,7 +634,9 @@ func corpusTable(t *testing.T) map[string]corpusCase {
 	// --- policy variations ---
 	add("policy-audit-only", "Audit-only policy: the findings are kept, but the action is allow.",
 		mail("Discharge summary", discharge, "jexample1950@gmail.com"), none, allow, amber, insecure, personal)
-	set("policy-audit-only", func(c *corpusCase) { c.Policy = policyJSON(t, func(p *engine.Policy) { p.ID = "audit-trial"; p.AuditOnly = true }) })
+	set("policy-audit-only", func(c *corpusCase) {
+		c.Policy = policyJSON(t, func(p *engine.Policy) { p.ID = "audit-trial"; p.AuditOnly = true })
+	})
 
 	add("policy-rule-disabled", "A policy that switches insecure-recipient off.",
 		mail("Referral", discharge, "bookings@physio.example.com"), none, allow, amber)

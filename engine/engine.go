@@ -16,6 +16,7 @@ import (
 
 	"github.com/sendguard/sendguard/engine/address"
 	"github.com/sendguard/sendguard/engine/detect"
+	"github.com/sendguard/sendguard/engine/lookalike"
 )
 
 // Version identifies the engine build in every verdict.
@@ -35,10 +36,14 @@ type Engine struct {
 	// knownDomains are the policy's domains, which lookalike domain slips
 	// are measured against (nhs.met → nhs.net, gmail.co → gmail.com).
 	knownDomains []string
-	subjectTag   string // lower case
-	recordNames  []string
-	recordExts   map[string]bool
-	maxContent   int64
+	// domainIndex measures domain slips against the policy's domains. It is
+	// built once here, not per check: a per-request index then holds only
+	// the context's own addresses and domains.
+	domainIndex *lookalike.Index
+	subjectTag  string // lower case
+	recordNames []string
+	recordExts  map[string]bool
+	maxContent  int64
 }
 
 // New compiles a policy. It returns a *PolicyError listing every invalid
@@ -97,6 +102,7 @@ func New(p Policy) (*Engine, error) {
 			}
 		}
 	}
+	e.domainIndex = lookalike.New(nil, e.knownDomains)
 	e.subjectTag = strings.ToLower(strings.TrimSpace(p.SubjectTag))
 	for _, n := range p.Attachments.RecordNamePatterns {
 		e.recordNames = append(e.recordNames, strings.ToLower(strings.TrimSpace(n)))

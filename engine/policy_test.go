@@ -50,7 +50,7 @@ func TestValidate(t *testing.T) {
 		"empty id": {func(p *engine.Policy) { p.ID = "" }, []engine.FieldError{{"id", "must not be empty"}}},
 		"id with spaces": {func(p *engine.Policy) { p.ID = "my policy" },
 			[]engine.FieldError{{"id", "must be at most 64 letters, digits, '.', '_' or '-'"}}},
-		"fail mode": {func(p *engine.Policy) { p.FailMode = "maybe" }, []engine.FieldError{{"failMode", `must be "open" or "closed"`}}},
+		"fail mode":         {func(p *engine.Policy) { p.FailMode = "maybe" }, []engine.FieldError{{"failMode", `must be "open" or "closed"`}}},
 		"empty subject tag": {func(p *engine.Policy) { p.SubjectTag = " " }, []engine.FieldError{{"subjectTag", "must not be empty"}}},
 		"rule severity": {func(p *engine.Policy) {
 			p.Rules[engine.RuleLookalikeRecipient] = engine.RuleSetting{Enabled: true, Severity: "panic"}
@@ -170,7 +170,7 @@ func TestPolicyVersion(t *testing.T) {
 	p := engine.DefaultPolicy()
 	v1 := p.ContentVersion()
 	assert.Equal(t, v1, engine.DefaultPolicy().ContentVersion(), "same content, same version")
-	assert.True(t, strings.HasPrefix(v1, "sha256-"))
+	assert.True(t, strings.HasPrefix(v1, "fnv-"))
 	p.AuditOnly = true
 	assert.NotEqual(t, v1, p.ContentVersion())
 

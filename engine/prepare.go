@@ -3,6 +3,7 @@ package engine
 import (
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sendguard/sendguard/engine/address"
 	"github.com/sendguard/sendguard/engine/lookalike"
@@ -24,7 +25,13 @@ type Prepared struct {
 	known      map[string]struct{}
 	directory  map[string]struct{}
 	lists      map[string][]string
-	index      *lookalike.Index
+	// The context's lookalike index is built on first use: most checks
+	// send only to addresses the sender knows and never need it.
+	indexAddrs, indexDomains []string
+	indexOnce                sync.Once
+	index                    *lookalike.Index
+	// domainIndex is the engine's index of the policy's domains.
+	domainIndex *lookalike.Index
 }
 
 // Prepare compiles a context. Addresses that do not normalise are ignored.
@@ -65,14 +72,34 @@ func (e *Engine) Prepare(ctx Context) *Prepared {
 	}
 	// Map order is random; the index must not depend on it.
 	sort.Strings(addrs)
-	domains := append([]string(nil), e.knownDomains...)
+	var domains []string
 	for _, d := range ctx.KnownDomains {
 		if c, ok := canonicalASCII(d); ok {
 			domains = append(domains, c)
 		}
 	}
-	p.index = lookalike.New(addrs, domains)
+	p.indexAddrs, p.indexDomains = addrs, domains
+	p.domainIndex = e.domainIndex
 	return p
+}
+
+// contextIndex returns the lookalike index of the context's addresses and
+// domains, building it once.
+func (p *Prepared) contextIndex() *lookalike.Index {
+	p.indexOnce.Do(func() { p.index = lookalike.New(p.indexAddrs, p.indexDomains) })
+	return p.index
+}
+
+// lookup asks the context's index first (addresses the sender knows), then
+// the policy's domains (gmial.com → gmail.com).
+func (p *Prepared) lookup(addr string) []lookalike.Match {
+	if len(p.indexAddrs) == 0 && len(p.indexDomains) == 0 {
+		return p.domainIndex.Lookup(addr)
+	}
+	if m := p.contextIndex().Lookup(addr); len(m) > 0 {
+		return m
+	}
+	return p.domainIndex.Lookup(addr)
 }
 
 func normalizeSet(list []string) map[string]struct{} {

@@ -225,10 +225,10 @@ func evalLookalike(ev *evaluation) *Finding {
 	var evidence []Evidence
 	var fixes []Fix
 	for _, r := range ev.onMessage {
-		if ev.p.isKnown(r.addr) || ev.p.index.Contains(r.addr) {
+		if ev.p.isKnown(r.addr) {
 			continue
 		}
-		m := ev.p.index.Lookup(r.addr)
+		m := ev.p.lookup(r.addr)
 		if len(m) == 0 {
 			continue
 		}

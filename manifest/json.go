@@ -46,10 +46,11 @@ func JSON(o Options) ([]byte, error) {
 		Developer: developer{
 			Name: m.Provider, WebsiteURL: m.Support, PrivacyURL: m.Privacy, TermsOfUseURL: m.Terms,
 		},
-		Icons:            appIcons{Outline: "outline.png", Color: "color.png"},
-		AccentColor:      m.Accent,
-		LocalizationInfo: localization{DefaultLanguageTag: "en-gb"},
-		ValidDomains:     []string{m.host()},
+		Icons:              appIcons{Outline: "outline.png", Color: "color.png"},
+		AccentColor:        m.Accent,
+		LocalizationInfo:   localization{DefaultLanguageTag: "en-gb"},
+		ValidDomains:       []string{hostOf(m.Opts.BaseURL)},
+		WebApplicationInfo: webApp{ID: m.Opts.AppID, Resource: m.APIResource},
 		Authorization: authorization{Permissions: permissions{ResourceSpecific: []rsc{
 			// MailboxItem.ReadWrite.User is the unified manifest's name for
 			// ReadWriteItem; see Permission for why it is the least.
@@ -102,34 +103,28 @@ func JSON(o Options) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// host is the base URL's host, which validDomains lists.
-func (m model) host() string {
-	h := m.Opts.BaseURL[len("https://"):]
-	for i := 0; i < len(h); i++ {
-		if h[i] == '/' {
-			return h[:i]
-		}
-	}
-	return h
-}
-
 // The unified manifest's shape, as far as Sendguard uses it. Field order
 // follows the schema's documentation so diffs of rendered files read well.
 type (
 	unified struct {
-		Schema           string        `json:"$schema"`
-		ManifestVersion  string        `json:"manifestVersion"`
-		ID               string        `json:"id"`
-		Version          string        `json:"version"`
-		Name             names         `json:"name"`
-		Description      names         `json:"description"`
-		Developer        developer     `json:"developer"`
-		Icons            appIcons      `json:"icons"`
-		AccentColor      string        `json:"accentColor"`
-		LocalizationInfo localization  `json:"localizationInfo"`
-		ValidDomains     []string      `json:"validDomains"`
-		Authorization    authorization `json:"authorization"`
-		Extensions       []extension   `json:"extensions"`
+		Schema             string        `json:"$schema"`
+		ManifestVersion    string        `json:"manifestVersion"`
+		ID                 string        `json:"id"`
+		Version            string        `json:"version"`
+		Name               names         `json:"name"`
+		Description        names         `json:"description"`
+		Developer          developer     `json:"developer"`
+		Icons              appIcons      `json:"icons"`
+		AccentColor        string        `json:"accentColor"`
+		LocalizationInfo   localization  `json:"localizationInfo"`
+		ValidDomains       []string      `json:"validDomains"`
+		WebApplicationInfo webApp        `json:"webApplicationInfo"`
+		Authorization      authorization `json:"authorization"`
+		Extensions         []extension   `json:"extensions"`
+	}
+	webApp struct {
+		ID       string `json:"id"`
+		Resource string `json:"resource"`
 	}
 	names struct {
 		Short string `json:"short"`

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -216,6 +218,24 @@ func TestXMLStructure(t *testing.T) {
 			})
 			assert.Equal(t, "1.12", minVersion)
 
+			// Single sign-on names the Entra app and its API.
+			var ssoID, ssoResource string
+			root.walk(func(n *node) {
+				switch n.Name.Local {
+				case "WebApplicationInfo":
+					for _, c := range n.Children {
+						switch c.Name.Local {
+						case "Id":
+							ssoID = strings.TrimSpace(c.Text)
+						case "Resource":
+							ssoResource = strings.TrimSpace(c.Text)
+						}
+					}
+				}
+			})
+			assert.Equal(t, testAppID, ssoID)
+			assert.Equal(t, "api://sendguard.example.nhs.uk/"+testAppID, ssoResource)
+
 			// Every URL anywhere is https and under the base URL.
 			all := allURLs(root)
 			assert.GreaterOrEqual(t, len(all), 10)
@@ -250,7 +270,8 @@ func allURLs(root *node) []string {
 				out = append(out, a.Value)
 			}
 		}
-		if s := strings.TrimSpace(n.Text); strings.Contains(s, "://") {
+		// The Entra Application ID URI names the API; nothing loads it.
+		if s := strings.TrimSpace(n.Text); strings.Contains(s, "://") && n.Name.Local != "Resource" {
 			out = append(out, s)
 		}
 	})
@@ -283,12 +304,13 @@ func TestJSONStructure(t *testing.T) {
 			}
 			assert.Equal(t, testAppID, doc["id"])
 			assert.Equal(t, []any{"sendguard.example.nhs.uk"}, doc["validDomains"])
+			assert.Equal(t, map[string]any{"id": testAppID, "resource": "api://sendguard.example.nhs.uk/" + testAppID}, doc["webApplicationInfo"])
 
 			var m struct {
 				Extensions []struct {
 					Runtimes []struct {
-						ID   string
-						Code struct{ Page, Script string }
+						ID      string
+						Code    struct{ Page, Script string }
 						Actions []struct{ ID, Type string }
 					}
 					Ribbons []struct {
@@ -345,7 +367,7 @@ func TestJSONStructure(t *testing.T) {
 				switch x := v.(type) {
 				case map[string]any:
 					for k, c := range x {
-						if k == "$schema" {
+						if k == "$schema" || k == "resource" {
 							continue
 						}
 						walk(c)
@@ -417,4 +439,25 @@ func TestXMLEscapesOptions(t *testing.T) {
 	require.NoError(t, err)
 	parseXML(t, b)
 	assert.Contains(t, string(b), "a&amp;b")
+}
+
+// TestScriptsAgree checks the names the handler script registers and
+// passes as commandId against the manifest's, so renaming one side fails
+// here instead of in Outlook.
+func TestScriptsAgree(t *testing.T) {
+	src, err := os.ReadFile("../addin/src/ids.js")
+	require.NoError(t, err)
+	consts := map[string]string{}
+	for _, m := range regexp.MustCompile(`export const (\w+) = "([^"]*)";`).FindAllStringSubmatch(string(src), -1) {
+		consts[m[1]] = m[2]
+	}
+	for _, tc := range []struct{ name, js, goValue string }{
+		{"send handler", "SEND_HANDLER", manifest.SendHandler},
+		{"recipients handler", "RECIPIENTS_HANDLER", manifest.RecipientsHandler},
+		{"review button", "REVIEW_BUTTON", manifest.ReviewButton},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.goValue, consts[tc.js])
+		})
+	}
 }

@@ -48,19 +48,21 @@ type model struct {
 	ButtonTooltip    string
 	Accent           string
 	// URLs, all absolute and under the base URL.
-	Addin         string // the add-in's folder, with trailing slash
-	Commands      string // commands.html: browser runtimes' event page
-	Script        string // launchevent.js: classic Outlook's JavaScript-only runtime
-	Taskpane      string
-	Support       string
-	Privacy       string
-	Terms         string
-	Icons         []icon // button icons, 16/32/80
-	Icon64        string
-	Icon128       string
-	SendModeXML   string
-	Events        []event
-	AppDomainHost string
+	Addin       string // the add-in's folder, with trailing slash
+	Commands    string // commands.html: browser runtimes' event page
+	Script      string // launchevent.js: classic Outlook's JavaScript-only runtime
+	Taskpane    string
+	Support     string
+	Privacy     string
+	Terms       string
+	Icons       []icon // button icons, 16/32/80
+	Icon64      string
+	Icon128     string
+	SendModeXML string
+	Events      []event
+	// APIResource is the Entra app's Application ID URI, which Office's
+	// single sign-on asks a token for: api://HOST/APP-ID.
+	APIResource string
 }
 
 type icon struct {
@@ -106,6 +108,7 @@ func newModel(o Options) (model, error) {
 		Icon64:           base + "assets/icon-64.png",
 		Icon128:          base + "assets/icon-128.png",
 		SendModeXML:      strings.ToUpper(o.SendMode[:1]) + o.SendMode[1:],
+		APIResource:      "api://" + hostOf(o.BaseURL) + "/" + o.AppID,
 		Events: []event{
 			{XMLType: "OnMessageSend", JSONType: "messageSending", Function: SendHandler, Send: true},
 			{XMLType: "OnMessageRecipientsChanged", JSONType: "messageRecipientsChanged", Function: RecipientsHandler},
@@ -122,3 +125,12 @@ func (model) Version() string      { return Version }
 func (model) Permission() string   { return Permission }
 func (model) MinMailbox() string   { return MinMailbox }
 func (model) ReviewButton() string { return ReviewButton }
+
+// hostOf is the host (and port) of a validated base URL.
+func hostOf(base string) string {
+	h := strings.TrimPrefix(base, "https://")
+	if i := strings.IndexByte(h, '/'); i >= 0 {
+		return h[:i]
+	}
+	return h
+}

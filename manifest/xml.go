@@ -133,6 +133,14 @@ var xmlTemplate = template.Must(template.New("xml").Funcs(template.FuncMap{"x": 
           <bt:String id="ReviewButton.Tooltip" DefaultValue="{{x .ButtonTooltip}}"/>
         </bt:LongStrings>
       </Resources>
+      <WebApplicationInfo>
+        <Id>{{x .Opts.AppID}}</Id>
+        <Resource>{{x .APIResource}}</Resource>
+        <Scopes>
+          <Scope>openid</Scope>
+          <Scope>profile</Scope>
+        </Scopes>
+      </WebApplicationInfo>
     </VersionOverrides>
   </VersionOverrides>
 </OfficeApp>

@@ -2,7 +2,7 @@
 SAMPLES := server/cmd/sendguard/testdata/samples
 SAMPLE_KNOWN := server/cmd/sendguard/testdata/known.txt
 
-.PHONY: check-sample bench-cli bench-mimemsg
+.PHONY: check-sample test-cli-fuzz bench-cli bench-mimemsg
 
 # check-sample builds the binary and checks the fictitious sample messages
 # with a sample sender history. Exit status 0-2 is a verdict, so only 3 (a
@@ -11,6 +11,16 @@ check-sample: build
 	@echo "sendguard check --known $(SAMPLE_KNOWN) $(SAMPLES)"
 	@$(BIN) check --known $(SAMPLE_KNOWN) $(SAMPLES); code=$$?; \
 	  echo "exit status $$code (0 allow, 1 warn, 2 block, 3 error)"; [ $$code -le 2 ]
+
+## test ----------------------------------------------------------------------
+# A short fuzz pass over the .eml parser, seeded with the odd-mime corpus;
+# every result also goes through the engine. go test ./... already replays
+# the seeds and any saved crashers.
+CLI_FUZZTIME ?= 15s
+test-cli-fuzz:
+	$(GO) test -run=NONE -fuzz='^FuzzParse$$' -fuzztime=$(CLI_FUZZTIME) ./server/mimemsg/
+
+TEST_TARGETS += test-cli-fuzz
 
 ## bench ---------------------------------------------------------------------
 # bench-cli times `sendguard check --json` over mail/enron against the

@@ -19,7 +19,7 @@ export const DEFAULT_FAIL_MODE = typeof SENDGUARD_DEFAULT_FAIL_MODE === "string"
 /**
  * Creates the environment for one runtime.
  * @param {object} g the global object
- * @param {{load?: Function, missing?: () => string[]}} wasm the engine loader (wasm/browser/loader.js)
+ * @param {{load?: Function, missing?: () => string[]}} wasm the engine loader (see engineLoader)
  * @returns {import("./check.js").Env}
  */
 export function createEnv(g, wasm) {
@@ -35,7 +35,7 @@ export function createEnv(g, wasm) {
     api,
     engineUrl: base + "/addin/engine/",
     load: base && fetchFn ? wasm.load : undefined,
-    missing: wasm.missing ? () => wasm.missing(g) : undefined,
+    missing: wasm.missing,
   });
   return {
     g,
@@ -45,5 +45,30 @@ export function createEnv(g, wasm) {
     engine,
     now,
     defaultFailMode: DEFAULT_FAIL_MODE,
+  };
+}
+
+/**
+ * Wraps the engine loader so Go's runtime support (wasm_exec.js, bundled
+ * as installGo) is installed only where the globals it needs exist; it
+ * throws at load time otherwise, which would take the handlers down.
+ * @param {object} g the global object
+ * @param {() => void} installGo defines g.Go
+ * @param {Function} load loadSendguard from wasm/browser/loader.js
+ * @param {(g?: object) => string[]} missing missingGlobals from the loader
+ * @returns {{load: Function, missing: () => string[]}}
+ */
+export function engineLoader(g, installGo, load, missing) {
+  return {
+    missing: () => missing(g),
+    load: (opts) => {
+      if (missing(g).length > 0) return Promise.reject(new Error("WebAssembly is not available here"));
+      try {
+        if (typeof g.Go !== "function") installGo();
+      } catch (e) {
+        return Promise.reject(new Error("the WebAssembly runtime could not start"));
+      }
+      return load(opts);
+    },
   };
 }

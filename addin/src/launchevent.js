@@ -2,12 +2,14 @@
  * Sendguard's event handlers, bundled by `make addin` into one ES2016 file
  * with no imports: classic Outlook on Windows runs it in a JavaScript-only
  * runtime, and commands.html loads the same file for browser runtimes.
+ * "sendguard:wasm-exec" is Go's wasm_exec.js, provided by the build.
  *
  * Constants, handlers, then Office.actions.associate at the top level, last.
  */
 
+import { installGo } from "sendguard:wasm-exec";
 import { loadSendguard, missingGlobals } from "../../wasm/browser/loader.js";
-import { createEnv } from "./env.js";
+import { createEnv, engineLoader } from "./env.js";
 import { onMessageSend, onRecipientsChanged } from "./handlers.js";
 import { SEND_HANDLER, RECIPIENTS_HANDLER } from "./ids.js";
 import { failureCompletion } from "./verdict.js";
@@ -21,7 +23,7 @@ let env = null;
  * @returns {object}
  */
 function environment() {
-  if (!env) env = createEnv(globalThis, { load: loadSendguard, missing: missingGlobals });
+  if (!env) env = createEnv(globalThis, engineLoader(globalThis, installGo, loadSendguard, missingGlobals));
   return env;
 }
 

@@ -5,11 +5,12 @@
  * this file is the Office and DOM glue.
  */
 
+import { installGo } from "sendguard:wasm-exec";
 import { loadSendguard, missingGlobals } from "../../wasm/browser/loader.js";
 import { officeCall } from "./async.js";
 import { postEvent } from "./api.js";
 import { checkItem, findingsKey, messageRef } from "./check.js";
-import { createEnv } from "./env.js";
+import { createEnv, engineLoader } from "./env.js";
 import { planFix } from "./fixes.js";
 import { OVERRIDE_KEY } from "./handlers.js";
 import { applyPlan, readState } from "./item.js";
@@ -214,7 +215,7 @@ function showInitialContext() {
 
 /** Wires the page once Office is ready. */
 function start() {
-  state.env = createEnv(globalThis, { load: loadSendguard, missing: missingGlobals });
+  state.env = createEnv(globalThis, engineLoader(globalThis, installGo, loadSendguard, missingGlobals));
   $("recheck").addEventListener("click", () => recheck());
   $("override-open").addEventListener("click", openOverride);
   $("override-cancel").addEventListener("click", closeOverride);

@@ -35,6 +35,17 @@ const (
 // UTF-8, a domain without a dot, or an IP-address literal. Normalize of its
 // own output returns that output unchanged.
 func Normalize(raw string) (addr string, ok bool) {
+	if canonical, decided := plainCanonical(raw); decided {
+		if canonical {
+			return raw, true
+		}
+		return "", false
+	}
+	return normalizeFull(raw)
+}
+
+// normalizeFull is Normalize without the fast path.
+func normalizeFull(raw string) (string, bool) {
 	if len(raw) > maxRaw || !utf8.ValidString(raw) {
 		return "", false
 	}
@@ -64,6 +75,56 @@ func Normalize(raw string) (addr string, ok bool) {
 		return "", false
 	}
 	return local + "@" + domain, true
+}
+
+// plainCanonical decides, without allocating, the common case of an
+// address that is already canonical: lower-case ASCII local@domain with
+// plain labels. Engines normalise every known address of a sender, tens of
+// thousands, so this path matters. decided=false means "ask the full
+// normaliser"; canonical=false with decided=true means not an address.
+func plainCanonical(s string) (canonical, decided bool) {
+	at, label := -1, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '@':
+			if at >= 0 || i == 0 || i > maxLocal {
+				return false, false
+			}
+			at, label = i, 0
+			continue
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-':
+			if at >= 0 && (label == 0 || i+1 == len(s) || s[i+1] == '.') {
+				return false, false
+			}
+		case c == '.':
+			if at >= 0 {
+				if label == 0 || i+1 == len(s) {
+					return false, false
+				}
+				label = 0
+				continue
+			}
+		case at < 0 && (c == '_' || c == '+' || c == '\''):
+		default:
+			return false, false
+		}
+		label++
+		if at >= 0 && label > maxLabel {
+			return false, false
+		}
+	}
+	dot := strings.LastIndexByte(s, '.')
+	if at < 0 || dot < at || len(s)-at-1 > maxDomain || strings.Contains(s[at:], acePrefix) {
+		return false, false
+	}
+	for i := dot + 1; i < len(s); i++ {
+		if s[i] > '9' {
+			return true, true
+		}
+	}
+	return false, true // an all-numeric top-level label: an IP address
 }
 
 // addrSpec strips RFC 5322 display names, quoted strings and comments:

@@ -95,6 +95,34 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestPlainCanonicalAgrees pins the allocation-free fast path to the full
+// normaliser it stands in for.
+func TestPlainCanonicalAgrees(t *testing.T) {
+	for _, s := range []string{
+		"a@b.com", "a.b@c.d.e", "a@b", "a@b.", "a@.b.com", "a@b..com", "a@-b.com", "a@b-.com",
+		"a@b.c-", "a@1.2.3.4", "a@b.123", "a@xn--bcher-kva.de", "a@xn--abc.de", "@b.com", "a@",
+		"o'brien@nhs.net", "a+tag@gmail.com", "a_b@c.com", "a@b@c.com", ".a@b.com", "A@b.com",
+		"'a@b.com", "a-@b.com", "a@b.c0m", "a@b.0",
+		strings.Repeat("a", 64) + "@b.com", strings.Repeat("a", 65) + "@b.com",
+		"a@" + strings.Repeat("b", 63) + ".com", "a@" + strings.Repeat("b", 64) + ".com",
+		"a@" + strings.Repeat("b.", 125) + "com", "a@" + strings.Repeat("b.", 130) + "com",
+	} {
+		checkPlainCanonical(t, s)
+	}
+}
+
+func checkPlainCanonical(t *testing.T, s string) {
+	t.Helper()
+	canonical, decided := plainCanonical(s)
+	if !decided {
+		return
+	}
+	want, ok := normalizeFull(s)
+	if ok != canonical || (ok && want != s) {
+		t.Fatalf("plainCanonical(%q) = %v, but the full normaliser says %q, %v", s, canonical, want, ok)
+	}
+}
+
 func TestToASCIIAndToUnicode(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -230,6 +258,7 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
+		checkPlainCanonical(t, raw)
 		got, ok := Normalize(raw)
 		if !ok {
 			if got != "" {

@@ -10,21 +10,28 @@ func ValidNHS(digits string) bool {
 	if len(digits) != 10 {
 		return false
 	}
-	sum := 0
+	var b [10]byte
 	for i := 0; i < 10; i++ {
-		c := digits[i]
-		if c < '0' || c > '9' {
+		if digits[i] < '0' || digits[i] > '9' {
 			return false
 		}
-		if i < 9 {
-			sum += int(c-'0') * (10 - i)
-		}
+		b[i] = digits[i]
+	}
+	return mod11(&b)
+}
+
+// mod11 is the modulus-11 check over ten ASCII digits, on an array so that
+// the scanner can check candidates without making strings of them.
+func mod11(b *[10]byte) bool {
+	sum := 0
+	for i := 0; i < 9; i++ {
+		sum += int(b[i]-'0') * (10 - i)
 	}
 	check := 11 - sum%11
 	if check == 11 {
 		check = 0
 	}
-	return check != 10 && check == int(digits[9]-'0')
+	return check != 10 && check == int(b[9]-'0')
 }
 
 // ValidCHI reports whether digits is a Scottish CHI number: ten digits whose

@@ -3,22 +3,23 @@ package detect
 // Context is searched only around candidates, never over the whole text, so
 // its cost grows with the number of identifiers, not the size of the body.
 
-// near returns the context kinds (ctx* bits) found within the window either
-// side of [start, end).
-func (d *Detector) near(text string, start, end int) uint8 {
-	var mask uint8
+// near reports whether a word of set occurs within the window either side
+// of [start, end).
+func (d *Detector) near(set *termSet, text string, start, end int) bool {
+	found := false
 	from, to := d.windowOf(text, start, end)
-	d.context.scan(text, from, start, func(_, e int, t *term) bool {
-		if e <= start {
-			mask |= t.mask
-		}
-		return true
+	set.scan(text, from, start, func(_, e int, _ *term) bool {
+		found = e <= start
+		return !found
 	})
-	d.context.scan(text, end, to, func(_, _ int, t *term) bool {
-		mask |= t.mask
+	if found {
 		return true
+	}
+	set.scan(text, end, to, func(_, _ int, _ *term) bool {
+		found = true
+		return false
 	})
-	return mask
+	return found
 }
 
 func (d *Detector) windowOf(text string, start, end int) (int, int) {
@@ -40,7 +41,7 @@ func (d *Detector) confidence(text string, start, end int) int {
 	const none = 1 << 30
 	idDist, phoneLeft, phoneRight := none, none, none
 	from, to := d.windowOf(text, start, end)
-	d.context.scan(text, from, start, func(_, e int, t *term) bool {
+	d.numberContext.scan(text, from, start, func(_, e int, t *term) bool {
 		if e > start {
 			return true
 		}
@@ -52,7 +53,7 @@ func (d *Detector) confidence(text string, start, end int) int {
 		}
 		return true
 	})
-	d.context.scan(text, end, to, func(s, _ int, t *term) bool {
+	d.numberContext.scan(text, end, to, func(s, _ int, t *term) bool {
 		if t.mask&ctxIdentifier != 0 && s-end < idDist {
 			idDist = s - end
 		}

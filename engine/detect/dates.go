@@ -141,7 +141,7 @@ func fullYear(year, digits int) int {
 
 // dob emits a date of birth when DOB context is near the date.
 func (s *scanner) dob(start, end, day, month, year, yearDigits int) {
-	if s.d.near(s.text, start, end)&ctxDOB == 0 {
+	if !s.d.near(s.d.dobContext, s.text, start, end) {
 		return
 	}
 	full := fullYear(year, yearDigits)

@@ -77,9 +77,14 @@ var defaultDOBContext = []string{"dob", "d.o.b", "d.o.b.", "date of birth", "bir
 // use.
 type Detector struct {
 	window int
-	// context holds the identifier, phone and DOB context words in one
-	// set, told apart by mask bits, so one scan of a window finds all three.
-	context   *termSet
+	// numberContext holds the identifier and phone context words in one
+	// set, told apart by mask bits, so one scan of a window rates a number.
+	// idContext and dobContext are the smaller sets that NINOs, postcodes
+	// and dates need: dates are common, and scanning their windows for a
+	// handful of DOB words is several times cheaper than for every list.
+	numberContext *termSet
+	idContext     *termSet
+	dobContext    *termSet
 	special   *termSet
 	marketing *termSet
 	optOut    *termSet
@@ -136,21 +141,23 @@ func Compile(cfg Config) (*Detector, error) {
 	case cfg.Window < 0 || cfg.Window > maxWindow:
 		errs.add("thresholds.contextWindow", fmt.Sprintf("must be between 0 and %d, got %d", maxWindow, cfg.Window))
 	}
-	cb := newTermSetBuilder()
+	nb, ib, db := newTermSetBuilder(), newTermSetBuilder(), newTermSetBuilder()
 	for i, t := range cfg.IdentifierContext {
-		cb.addMask("identifier", ctxIdentifier, t, fmt.Sprintf("lexicons.identifierContext[%d]", i), &errs)
+		field := fmt.Sprintf("lexicons.identifierContext[%d]", i)
+		nb.addMask("identifier", ctxIdentifier, t, field, &errs)
+		ib.addMask("identifier", ctxIdentifier, t, field, &ConfigError{})
 	}
 	for i, t := range cfg.PhoneContext {
-		cb.addMask("phone", ctxPhone, t, fmt.Sprintf("lexicons.phoneContext[%d]", i), &errs)
+		nb.addMask("phone", ctxPhone, t, fmt.Sprintf("lexicons.phoneContext[%d]", i), &errs)
 	}
 	dob := cfg.DOBContext
 	if dob == nil {
 		dob = defaultDOBContext
 	}
 	for i, t := range dob {
-		cb.addMask("dob", ctxDOB, t, fmt.Sprintf("lexicons.dobContext[%d]", i), &errs)
+		db.addMask("dob", ctxDOB, t, fmt.Sprintf("lexicons.dobContext[%d]", i), &errs)
 	}
-	d.context = cb.build()
+	d.numberContext, d.idContext, d.dobContext = nb.build(), ib.build(), db.build()
 
 	cats := make([]string, 0, len(cfg.SpecialCategory))
 	for c := range cfg.SpecialCategory {
@@ -221,7 +228,8 @@ func (e *ConfigError) Error() string {
 // (categories in name order) with the same offsets. Matching is
 // case-insensitive on word boundaries; a space in a term matches any run of
 // spaces, line breaks or hyphens, and terms of four or more letters also
-// match with a plural "s" or "es".
+// match with a plural "s" or "es". A straight apostrophe in a term also
+// matches a curly one ("Huntington’s").
 func (d *Detector) SpecialCategories(text string) []TermHit { return d.special.find(text) }
 
 // Marketing finds the policy's marketing terms in text (Category

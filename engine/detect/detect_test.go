@@ -24,7 +24,7 @@ var testConfig = detect.Config{
 		"termination":      {"termination of pregnancy", "abortion"},
 		"gender-identity":  {"gender identity", "transgender"},
 		"substance-misuse": {"substance misuse", "alcohol dependence", "heroin"},
-		"genetics":         {"genetic test", "brca"},
+		"genetics":         {"genetic test", "brca", "huntington's disease"},
 		"safeguarding":     {"safeguarding", "child protection"},
 	},
 	Marketing: []string{"newsletter", "special offer", "flu clinic", "book now"},
@@ -304,6 +304,7 @@ func TestSpecialCategories(t *testing.T) {
 		"unicode boundary":     {"éhiv hivé ·hiv·", []th{{"hiv", "hiv", "hiv"}, {"sexual-health", "hiv", "hiv"}}},
 		"punctuation boundary": {"(Chlamydia)", []th{{"sexual-health", "chlamydia", "Chlamydia"}}},
 		"invalid UTF-8":        {"\xffhiv\xfe", []th{{"hiv", "hiv", "hiv"}, {"sexual-health", "hiv", "hiv"}}},
+		"curly apostrophe":     {"Huntington’s disease and huntington's disease", []th{{"genetics", "huntington's disease", "Huntington’s disease"}, {"genetics", "huntington's disease", "huntington's disease"}}},
 		"nothing":              {"Dear Dr Smith, thank you for seeing Mrs Jones.", []th{}},
 	}
 	for name, tc := range tests {

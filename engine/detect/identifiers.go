@@ -33,9 +33,7 @@ func (d *Detector) Identifiers(text string) []Hit {
 	n := len(text)
 	i := 0
 	for {
-		for i < n && text[i]-'0' > 9 {
-			i++
-		}
+		i = nextDigit(text, i)
 		if i >= n {
 			break
 		}
@@ -60,6 +58,9 @@ type scanner struct {
 func (s *scanner) emit(h Hit) {
 	if h.Start < s.last {
 		return
+	}
+	if s.hits == nil {
+		s.hits = make([]Hit, 0, 4)
 	}
 	s.hits = append(s.hits, h)
 	s.last = h.End
@@ -141,7 +142,7 @@ func (s *scanner) afterSpace(i int) int {
 	for ws > 0 && isASCIILetter(text[ws-1]) && i-1-ws < 9 {
 		ws--
 	}
-	if ws < i-1 && !wordBefore(text, ws) {
+	if ws < i-2 && isMonthInitial(text[ws]) && !wordBefore(text, ws) {
 		if m := monthByName(text[ws : i-1]); m > 0 {
 			if end, ok := s.dateMonthFirst(ws, m, i); ok {
 				return end
@@ -149,6 +150,14 @@ func (s *scanner) afterSpace(i int) int {
 		}
 	}
 	return i
+}
+
+func isMonthInitial(c byte) bool {
+	switch lower(c) {
+	case 'j', 'f', 'm', 'a', 's', 'o', 'n', 'd':
+		return true
+	}
+	return false
 }
 
 // tokenEnd skips the rest of a word (letters, digits, underscores).
@@ -281,7 +290,7 @@ func (s *scanner) groups(gs []group, plus, attached bool, resume int) int {
 			var buf [10]byte
 			copy(buf[0:6], text[g.start:g.end])
 			copy(buf[6:10], text[gs[k+1].start:gs[k+1].end])
-			if ValidCHI(string(buf[:])) && inCHIRange(string(buf[:])) {
+			if mod11(&buf) && validDDMMYY(string(buf[:6])) && inCHIRange(string(buf[:])) {
 				s.number(buf, g.start, gs[k+1].end, plus)
 				k++
 				continue
@@ -307,8 +316,7 @@ func (s *scanner) groups(gs []group, plus, attached bool, resume int) int {
 // number checks a ten-digit candidate and emits a hit when it is valid.
 // phone says it is written like a phone number.
 func (s *scanner) number(digits [10]byte, start, end int, phone bool) {
-	ds := string(digits[:])
-	if !ValidNHS(ds) {
+	if !mod11(&digits) {
 		return
 	}
 	same := true
@@ -321,6 +329,7 @@ func (s *scanner) number(digits [10]byte, start, end int, phone bool) {
 	if same {
 		return
 	}
+	ds := string(digits[:])
 	kind := KindNHS
 	switch {
 	case inHCRange(ds):
@@ -389,7 +398,7 @@ func (s *scanner) nino(ws int) (int, bool) {
 		return 0, false
 	}
 	conf := Medium
-	if s.d.near(text, ws, j)&ctxIdentifier != 0 {
+	if s.d.near(s.d.idContext, text, ws, j) {
 		conf = High
 	}
 	s.emit(Hit{Kind: KindNINO, Start: ws, End: j, Value: string(b[:]), Masked: "** ** ** ** " + string(b[8]), Confidence: conf})
@@ -431,7 +440,7 @@ func (s *scanner) postcode(ws int) (int, bool) {
 		k++
 	}
 	conf := Medium
-	if s.d.near(text, ws, end)&ctxIdentifier != 0 {
+	if s.d.near(s.d.idContext, text, ws, end) {
 		conf = High
 	}
 	s.emit(Hit{Kind: KindPostcode, Start: ws, End: end, Value: string(b[:k]), Masked: string(b[:outLen]) + " ***", Confidence: conf})

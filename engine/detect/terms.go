@@ -29,7 +29,11 @@ type term struct {
 // The prefilter is two tables: which bytes can start a term, and which
 // lower-cased byte pairs can, so most positions cost two table look-ups.
 type termSet struct {
-	first  [256]bool
+	// firstLetters holds, for sets whose terms start with at most four
+	// distinct ASCII letters (the DOB words: d, b), each letter repeated in
+	// all eight bytes of a word, so scan can skip eight bytes at a time.
+	firstLetters []uint64
+	first        [256]bool
 	pair   [65536 / 64]uint64
 	byByte [256][]*term
 	empty  bool
@@ -135,9 +139,44 @@ func (b *termSetBuilder) build() *termSet {
 			}
 		} else {
 			s.setPair(c, t.text[1])
+			if t.text[1] == '\'' {
+				s.setPair(c, 0xe2)
+			}
 		}
 	}
+	var letters []uint64
+	for c := 'a'; c <= 'z'; c++ {
+		if len(s.byByte[c]) > 0 {
+			letters = append(letters, uint64(c)*lo8)
+		}
+	}
+	others := 0
+	for c := range s.byByte {
+		if len(s.byByte[c]) > 0 && (c < 'a' || c > 'z') {
+			others++
+		}
+	}
+	if others == 0 && len(letters) <= 4 {
+		s.firstLetters = letters
+	}
 	return s
+}
+
+// skipBlocks advances i past eight-byte blocks that hold none of the
+// set's first letters in either case.
+func (s *termSet) skipBlocks(text string, i, to int) int {
+	for i+8 <= to {
+		// Setting bit 5 folds upper-case letters to lower case; other bytes
+		// may fold onto a letter too, which only costs a closer look.
+		x := load8(text, i) | 0x20*lo8
+		for _, l := range s.firstLetters {
+			if v := x ^ l; (v-lo8)&^v&hi8 != 0 {
+				return i
+			}
+		}
+		i += 8
+	}
+	return i
 }
 
 func (s *termSet) setPair(a, b byte) {
@@ -181,6 +220,11 @@ func (s *termSet) find(text string) []TermHit {
 func (s *termSet) scan(text string, from, to int, fn func(start, end int, t *term) bool) {
 	n := len(text)
 	for i := from; i < to; i++ {
+		if s.firstLetters != nil {
+			if i = s.skipBlocks(text, i, to); i >= to {
+				return
+			}
+		}
 		c := text[i]
 		if !s.first[c] {
 			continue
@@ -227,6 +271,11 @@ func (t *term) matchAt(text string, i int) (int, bool) {
 				return 0, false
 			}
 			j = m
+			continue
+		}
+		if tc == '\'' && j+3 <= n && text[j:j+3] == "\u2019" {
+			// Word processors curl apostrophes: "Huntington’s".
+			j += 3
 			continue
 		}
 		if j >= n || lower(text[j]) != tc {

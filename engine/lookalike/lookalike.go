@@ -140,52 +140,10 @@ func New(addresses []string, domains []string) *Index {
 	return ix
 }
 
-// canonical returns an address's canonical form, skipping the full
-// normaliser when the address is plainly canonical already (lower-case
-// ASCII, one "@", a dotted domain): the common case when building from
-// stored history, where it saves most of the build time.
-func canonical(s string) (string, bool) {
-	at, label := -1, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '@':
-			if at >= 0 || i == 0 || i > 64 {
-				return address.Normalize(s)
-			}
-			at, label = i, 0
-			continue
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case c == '-':
-			if at >= 0 && (label == 0 || i+1 == len(s) || s[i+1] == '.') {
-				return address.Normalize(s)
-			}
-		case c == '.':
-			if at >= 0 {
-				if label == 0 || i+1 == len(s) {
-					return address.Normalize(s)
-				}
-				label = 0
-				continue
-			}
-		case at < 0 && (c == '_' || c == '+' || c == '\''):
-		default:
-			return address.Normalize(s)
-		}
-		label++
-		if at >= 0 && label > 63 {
-			return address.Normalize(s)
-		}
-	}
-	dot := strings.LastIndexByte(s, '.')
-	if at < 0 || dot < at || len(s)-at-1 > 253 || strings.Contains(s[at:], "xn--") {
-		return address.Normalize(s)
-	}
-	if strings.Trim(s[dot+1:], "0123456789") == "" {
-		return "", false
-	}
-	return s, true
-}
+// canonical is address.Normalize, which returns already-canonical
+// addresses (the common case when building from stored history) without
+// allocating.
+func canonical(s string) (string, bool) { return address.Normalize(s) }
 
 // addDomain returns a domain's id, adding it if new.
 func (ix *Index) addDomain(ascii string) int32 {
@@ -202,45 +160,35 @@ func (ix *Index) addDomain(ascii string) int32 {
 // domain.
 func (ix *Index) buildLocals(localBytes int) {
 	keys := make([]uint64, 0, localBytes+len(ix.addrs))
-	vals := make([]int32, 0, cap(keys))
+	offsets := make([]int32, 0, len(ix.addrs)+1)
 	var buf [maxIndexed]rune
 	for id, a := range ix.addrs {
-		local, _ := address.Split(a)
-		skel := appendSkeleton(buf[:0], local)
-		n := len(keys)
-		keys = appendNeighbourhood(keys, skel, uint64(ix.addrDom[id])+saltLocalBase)
-		for range len(keys) - n {
-			vals = append(vals, int32(id))
-		}
+		offsets = append(offsets, int32(len(keys)))
+		local := a[:strings.LastIndexByte(a, '@')]
+		keys = appendNeighbourhood(keys, appendSkeleton(buf[:0], local), uint64(ix.addrDom[id])+saltLocalBase)
 	}
-	ix.locals = buildTable(keys, vals)
+	ix.locals = buildTable(keys, append(offsets, int32(len(keys))))
 }
 
 // buildDomains fills each domain's forms and the three domain indexes.
 func (ix *Index) buildDomains() {
 	var fullKeys, nameKeys []uint64
-	var fullVals, nameVals []int32
+	var fullOffsets, nameOffsets []int32
 	for i := range ix.domains {
 		d := &ix.domains[i]
 		u := address.ToUnicode(d.ascii)
 		d.raw = []rune(u)
 		d.skel = appendSkeleton(nil, u)
-		n := len(fullKeys)
+		fullOffsets = append(fullOffsets, int32(len(fullKeys)))
 		fullKeys = appendNeighbourhood(fullKeys, d.skel, saltDomFull)
-		for range len(fullKeys) - n {
-			fullVals = append(fullVals, int32(i))
-		}
+		nameOffsets = append(nameOffsets, int32(len(nameKeys)))
 		name, suf, size := splitSuffix(u)
 		d.suffixSize = size
 		if name != "" {
 			d.name = appendSkeleton(nil, name)
 			d.suf = appendSkeleton(nil, suf)
 			d.rawSuf = []rune(suf)
-			n := len(nameKeys)
 			nameKeys = appendNeighbourhood(nameKeys, d.name, saltDomName)
-			for range len(nameKeys) - n {
-				nameVals = append(nameVals, int32(i))
-			}
 		}
 		// A domain cut short inside its last label is a slip of it.
 		if dot := strings.LastIndexByte(d.ascii, '.'); dot > 0 {
@@ -249,8 +197,8 @@ func (ix *Index) buildDomains() {
 			}
 		}
 	}
-	ix.domFull = buildTable(fullKeys, fullVals)
-	ix.domName = buildTable(nameKeys, nameVals)
+	ix.domFull = buildTable(fullKeys, append(fullOffsets, int32(len(fullKeys))))
+	ix.domName = buildTable(nameKeys, append(nameOffsets, int32(len(nameKeys))))
 }
 
 // splitSuffix splits a domain into the name its owner chose and the public

@@ -57,8 +57,14 @@ func skeletonRune(r rune) rune {
 // right, so "rnary", "мary" and "mary" share one skeleton.
 func appendSkeleton(dst []rune, s string) []rune {
 	start := len(dst)
-	for _, r := range s {
-		dst = append(dst, skeletonRune(r))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			for _, r := range s[i:] {
+				dst = append(dst, skeletonRune(r))
+			}
+			break
+		}
+		dst = append(dst, skeletonRune(rune(s[i])))
 	}
 	out := dst[start:]
 	w := 0

@@ -80,24 +80,32 @@ func fullKey(s []rune, salt uint64) uint64 {
 	return key(h, len(s), salt)
 }
 
-// table maps keys to int32 values (address or domain ids).
+// table maps keys to int32 values (address or domain ids). The low bits of
+// a key pick its bucket and the high 32 bits are kept as a fingerprint, so
+// an entry costs 8 bytes; the rare fingerprint collision is weeded out by
+// the caller's confirmation like any other false candidate.
 type table struct {
 	mask  uint64
 	start []uint32 // bucket b holds entries start[b]..start[b+1]
-	keys  []uint64
+	fp    []uint32
 	vals  []int32
 }
 
-// buildTable groups (key, value) pairs by bucket with a counting sort.
-func buildTable(keys []uint64, vals []int32) table {
+// entriesPerBucket trades a slightly longer scan (contiguous, cheap) for a
+// bucket array that stays in cache while the table is built.
+const entriesPerBucket = 4
+
+// buildTable groups keys by bucket with a counting sort. Value v owns
+// keys[offsets[v]:offsets[v+1]].
+func buildTable(keys []uint64, offsets []int32) table {
 	buckets := 1
-	for buckets < len(keys) {
+	for buckets*entriesPerBucket < len(keys) {
 		buckets <<= 1
 	}
 	t := table{
 		mask:  uint64(buckets - 1),
 		start: make([]uint32, buckets+1),
-		keys:  make([]uint64, len(keys)),
+		fp:    make([]uint32, len(keys)),
 		vals:  make([]int32, len(keys)),
 	}
 	for _, k := range keys {
@@ -106,25 +114,29 @@ func buildTable(keys []uint64, vals []int32) table {
 	for b := 1; b <= buckets; b++ {
 		t.start[b] += t.start[b-1]
 	}
-	next := make([]uint32, buckets)
-	copy(next, t.start[:buckets])
-	for i, k := range keys {
-		b := k & t.mask
-		j := next[b]
-		next[b]++
-		t.keys[j], t.vals[j] = k, vals[i]
+	// Fill each bucket using start[b] as its cursor; afterwards start[b]
+	// has moved to where bucket b+1 begins, so shift back by one.
+	for v := 0; v+1 < len(offsets); v++ {
+		for _, k := range keys[offsets[v]:offsets[v+1]] {
+			b := k & t.mask
+			j := t.start[b]
+			t.start[b]++
+			t.fp[j], t.vals[j] = uint32(k>>32), int32(v)
+		}
 	}
+	copy(t.start[1:], t.start[:buckets])
+	t.start[0] = 0
 	return t
 }
 
 // find calls fn for every value stored under k.
 func (t *table) find(k uint64, fn func(int32)) {
-	if len(t.keys) == 0 {
+	if len(t.fp) == 0 {
 		return
 	}
-	b := k & t.mask
+	b, fp := k&t.mask, uint32(k>>32)
 	for j := t.start[b]; j < t.start[b+1]; j++ {
-		if t.keys[j] == k {
+		if t.fp[j] == fp {
 			fn(t.vals[j])
 		}
 	}

@@ -68,6 +68,7 @@ func (x *extractor) run() {
 	start := 0
 	i := 0
 	for i < n {
+		i = plainRun(s, i, i == start)
 		for i < n && byteClass[s[i]] == clsText {
 			i++
 		}
@@ -303,7 +304,7 @@ func tagName(s string, j int) (element, int) {
 	if k > len(buf) {
 		return element{}, j
 	}
-	return elements[string(buf[:k])], j
+	return lookupElement(buf[:k]), j
 }
 
 // tagEnd finds the end of a tag's attributes. Quotes count only where a
@@ -390,22 +391,37 @@ type element struct {
 	skip bool
 }
 
-var elements = func() map[string]element {
-	m := map[string]element{}
-	for _, n := range strings.Fields(`address article aside blockquote body br caption center col colgroup dd
-		details dialog dir div dl dt fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6
-		head header hgroup hr html legend li main menu nav ol optgroup option p pre section summary table
-		tbody tfoot thead tr ul textarea button select input`) {
-		m[n] = element{name: n, sep: '\n'}
-	}
-	for _, n := range []string{"td", "th"} {
-		m[n] = element{name: n, sep: ' '}
-	}
+// lookupElement maps a lower-cased tag name to its element. A switch
+// rather than a map: tags are the hottest path of HTML bodies, and the
+// compiler turns this into a length-then-binary search without hashing.
+func lookupElement(b []byte) element {
+	switch string(b) {
+	case "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "col", "colgroup",
+		"dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer",
+		"form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr",
+		"html", "legend", "li", "main", "menu", "nav", "ol", "optgroup", "option", "p", "pre", "section",
+		"summary", "table", "tbody", "tfoot", "thead", "tr", "ul", "textarea", "button", "select", "input":
+		return element{sep: '\n'}
+	case "td", "th":
+		return element{sep: ' '}
 	// Invisible content: no separator either, as a browser shows
 	// "a<script>...</script>b" as "ab".
-	for _, n := range strings.Fields(`script style title template noembed noframes xmp`) {
-		m[n] = element{name: n, skip: true}
+	case "script":
+		return element{name: "script", skip: true}
+	case "style":
+		return element{name: "style", skip: true}
+	case "title":
+		return element{name: "title", skip: true}
+	case "template":
+		return element{name: "template", skip: true}
+	case "noembed":
+		return element{name: "noembed", skip: true}
+	case "noframes":
+		return element{name: "noframes", skip: true}
+	case "xmp":
+		return element{name: "xmp", skip: true}
+	case "iframe":
+		return element{name: "iframe", sep: '\n', skip: true}
 	}
-	m["iframe"] = element{name: "iframe", sep: '\n', skip: true}
-	return m
-}()
+	return element{}
+}

@@ -32,7 +32,8 @@ func Text(contentType, content string) string {
 
 // Plain normalises plain text: CRLF and lone CR become LF, zero-width
 // characters and soft hyphens are removed, no-break and other fixed-width
-// spaces become spaces, and invalid UTF-8 bytes become spaces. Text that
+// spaces become spaces, typographic hyphens and dashes (U+2010–U+2013,
+// minus) become "-", and invalid UTF-8 bytes become spaces. Text that
 // needs none of this is returned as is, without copying.
 func Plain(s string) string {
 	clean := true
@@ -77,7 +78,8 @@ func Plain(s string) string {
 }
 
 // specialRune says how a non-ASCII rune is written out: invisible ones
-// dropped, fixed-width spaces made a space, and an invalid byte (which
+// dropped, fixed-width spaces made a space, typographic hyphens and dashes
+// made "-", and an invalid byte (which
 // decodes as RuneError of size 1) a space, so text stays valid UTF-8 and
 // never grows.
 func specialRune(r rune, size int) (string, bool) {
@@ -92,6 +94,10 @@ func specialRune(r rune, size int) (string, bool) {
 		return " ", true
 	case 0x2028, 0x2029:
 		return "\n", true
+	case 0x2010, 0x2011, 0x2012, 0x2013, 0x2212, 0xfe63, 0xff0d:
+		// Hyphens and dashes that word processors substitute for "-":
+		// "943‑476‑5919" must read like "943-476-5919".
+		return "-", true
 	}
 	return "", false
 }

@@ -95,7 +95,6 @@ func TestAuthentication(t *testing.T) {
 // TestTenantIsolation shows that tenant A's token can neither read nor
 // write tenant B's policy or events, on both stores.
 func TestTenantIsolation(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, _ *store.DB) {})
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			s := start(t, d, nil)
@@ -306,7 +305,7 @@ func TestEventsAPI(t *testing.T) {
 		got, _ := list("?rule=bulk-visible-recipients")
 		assert.Len(t, got, 5)
 		got, _ = list("?action=false-positive")
-		assert.Len(t, got, 4)
+		assert.Len(t, got, 3)
 		got, _ = list("?user=" + userA + "&action=false-positive&rule=bulk-visible-recipients")
 		assert.Len(t, got, 3)
 		got, _ = list("?user=nobody")

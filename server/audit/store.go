@@ -361,3 +361,17 @@ func (s *Store) Mailboxes(ctx context.Context, tenant string) ([]MailboxStatus, 
 }
 
 var errNotFound = apierr.New(apierr.NotFound, "no such breach")
+
+// Open migrates and opens the auditor's and the history's stores on db.
+// historyKey is SENDGUARD_HISTORY_KEY's secret, or nil for the stored key.
+func Open(ctx context.Context, db *store.DB, historyKey []byte) (*Store, *history.Store, error) {
+	st, err := OpenStore(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	hist, err := history.Open(ctx, db, historyKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, hist, nil
+}

@@ -18,6 +18,7 @@ import (
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	khttp "github.com/microsoft/kiota-http-go"
+	jsonser "github.com/microsoft/kiota-serialization-json-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	graphauth "github.com/microsoftgraph/msgraph-sdk-go-core/authentication"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
@@ -143,7 +144,8 @@ func New(cfg Config) (*Client, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 64
 	hc := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(transport, mws...), Timeout: 2 * time.Minute}
-	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, opts, nil, nil, hc)
+	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, opts,
+		jsonser.NewJsonParseNodeFactory(), jsonser.NewJsonSerializationWriterFactory(), hc)
 	if err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
@@ -250,7 +252,7 @@ func (c *Client) Mailboxes(ctx context.Context) ([]Mailbox, error) {
 		first, err = c.adapter.Send(ctx, ri, models.CreateUserCollectionResponseFromDiscriminatorValue, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
 	} else {
 		top := int32(999)
-		first, err = users.NewUsersRequestBuilder(c.cfg.BaseURL+"/users", c.adapter).Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
+		first, err = c.users().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 			QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Top: &top, Select: []string{"id", "mail", "userPrincipalName"}},
 		})
 	}
@@ -290,7 +292,7 @@ func (c *Client) DeltaPage(ctx context.Context, mailboxID, link string) (Page, e
 	var b *users.ItemMailFoldersItemMessagesDeltaRequestBuilder
 	cfg := &users.ItemMailFoldersItemMessagesDeltaRequestBuilderGetRequestConfiguration{Headers: headers}
 	if link == "" {
-		b = users.NewUsersRequestBuilder(c.cfg.BaseURL+"/users", c.adapter).ByUserId(mailboxID).MailFolders().ByMailFolderId("sentitems").Messages().Delta()
+		b = c.users().ByUserId(mailboxID).MailFolders().ByMailFolderId("sentitems").Messages().Delta()
 		cfg.QueryParameters = &users.ItemMailFoldersItemMessagesDeltaRequestBuilderGetQueryParameters{Select: deltaSelect}
 	} else {
 		b = users.NewItemMailFoldersItemMessagesDeltaRequestBuilder(link, c.adapter)
@@ -367,7 +369,7 @@ func recipientList(rs []models.Recipientable) []engine.Recipient {
 // Attachments fetches a message's file attachments (item and reference
 // attachments carry no bytes and are listed by name only).
 func (c *Client) Attachments(ctx context.Context, mailboxID, messageID string) ([]engine.Attachment, error) {
-	resp, err := users.NewUsersRequestBuilder(c.cfg.BaseURL+"/users", c.adapter).ByUserId(mailboxID).Messages().ByMessageId(messageID).Attachments().Get(ctx, nil)
+	resp, err := c.users().ByUserId(mailboxID).Messages().ByMessageId(messageID).Attachments().Get(ctx, nil)
 	if err != nil {
 		return nil, convertError(err)
 	}
@@ -380,4 +382,10 @@ func (c *Client) Attachments(ctx context.Context, mailboxID, messageID string) (
 		out = append(out, ea)
 	}
 	return out, nil
+}
+
+// users is the root request builder. It is built from path parameters,
+// not a raw URL: a raw URL would pin every child builder to /users.
+func (c *Client) users() *users.UsersRequestBuilder {
+	return users.NewUsersRequestBuilderInternal(map[string]string{}, c.adapter)
 }

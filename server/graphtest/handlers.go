@@ -57,7 +57,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case len(seg) == 1 && seg[0] == "users":
 		s.listUsers(w, r, nil)
-	case len(seg) == 3 && seg[0] == "groups" && seg[2] == "members":
+	case (len(seg) == 3 || len(seg) == 4 && seg[3] == "microsoft.graph.user") && seg[0] == "groups" && seg[2] == "members":
 		s.mu.Lock()
 		members, ok := s.groups[seg[1]]
 		s.mu.Unlock()

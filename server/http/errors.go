@@ -1,6 +1,7 @@
 package http
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -44,7 +45,7 @@ func WriteError(c *gin.Context, err error) {
 		body.Error.Message = pe.Error()
 		body.Error.Details = pe.Errors
 		c.Header("Cache-Control", "no-store")
-		c.JSON(apierr.Status(apierr.Invalid), body)
+		writeJSON(c, apierr.Status(apierr.Invalid), body)
 		return
 	}
 	var ae *apierr.Error
@@ -71,4 +72,15 @@ func Principal(c *gin.Context) domain.Principal {
 	}
 	p, _ := domain.PrincipalFrom(c.Request.Context())
 	return p
+}
+
+// writeJSON answers v as JSON with the same Content-Type as the check
+// handler's (gin's c.JSON adds a charset parameter the Worker does not).
+func writeJSON(c *gin.Context, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		WriteError(c, err)
+		return
+	}
+	c.Data(status, "application/json", b)
 }

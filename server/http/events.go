@@ -131,7 +131,7 @@ func (r *eventRequest) validate(p domain.Principal, now time.Time) (*domain.Even
 			return nil, invalid(at+".field", "must be a field name such as body or attachment:0")
 		}
 		if !looksMasked(ev.Masked) {
-			return nil, invalid(at+".masked", "must be masked evidence such as \"*** *** 5919\" or a category name")
+			return nil, invalid(at+".masked", "must be masked evidence such as \"*** *** 1234\" or a category name")
 		}
 	}
 	ref := strings.TrimPrefix(r.MessageRef, "sha256:")
@@ -284,7 +284,7 @@ func (s *Server) postEvent(c *gin.Context) {
 	}
 	s.metrics.Event(e.Action)
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, e)
+	writeJSON(c, http.StatusCreated, e)
 }
 
 // listEvents answers GET /api/v1/events?from&to&user&rule&action&limit&cursor.
@@ -343,5 +343,5 @@ func (s *Server) listEvents(c *gin.Context) {
 		resp["next"] = strconv.FormatInt(next, 10)
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, resp)
+	writeJSON(c, http.StatusOK, resp)
 }

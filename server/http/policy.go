@@ -53,7 +53,7 @@ func (s *Server) getPolicy(c *gin.Context) {
 func writePolicy(c *gin.Context, status int, sp domain.StoredPolicy) {
 	c.Header("ETag", etag(sp.Version))
 	c.Header("Cache-Control", "no-cache")
-	c.JSON(status, sp.Policy)
+	writeJSON(c, status, sp.Policy)
 }
 
 func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
@@ -122,5 +122,5 @@ func (s *Server) policyHistory(c *gin.Context) {
 		out[i].CreatedBy.OID, out[i].CreatedBy.UPN = h.CreatedBy.ObjectID, h.CreatedBy.UPN
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, gin.H{"versions": out})
+	writeJSON(c, http.StatusOK, gin.H{"versions": out})
 }

@@ -3,7 +3,6 @@ package mimemsg
 import (
 	"bytes"
 	"encoding/base64"
-	"io"
 	"mime/quotedprintable"
 	"strings"
 	"unicode/utf8"
@@ -40,8 +39,10 @@ func decodeTransfer(p *enmime.Part) ([]byte, bool) {
 	case "base64":
 		return decodeBase64(p.Content)
 	case "quoted-printable":
-		b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(p.Content)))
-		return b, err == nil
+		var buf bytes.Buffer
+		buf.Grow(len(p.Content))
+		_, err := buf.ReadFrom(quotedprintable.NewReader(bytes.NewReader(p.Content)))
+		return buf.Bytes(), err == nil
 	}
 	return nil, false
 }

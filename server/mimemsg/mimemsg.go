@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/textproto"
 	"sort"
 	"strings"
@@ -164,8 +165,16 @@ var (
 // and it drops a boundary parameter from a type that is not multipart:
 // enmime would otherwise read such a part ("text/html; boundary=...") as a
 // multipart and lose its text.
+//
+// Well-formed values take the standard library's parser first: enmime
+// parses each header several times, and its repairs cost more than all the
+// rest of parsing together.
 func parseMediaType(ctype string) (string, map[string]string, []string, error) {
-	mtype, params, invalid, err := mediatype.ParseWithOptions(ctype, mediatype.MediaTypeParseOptions{StripMediaTypeInvalidCharacters: true})
+	mtype, params, err := mime.ParseMediaType(ctype)
+	var invalid []string
+	if err != nil {
+		mtype, params, invalid, err = mediatype.ParseWithOptions(ctype, mediatype.MediaTypeParseOptions{StripMediaTypeInvalidCharacters: true})
+	}
 	if err == nil && !strings.HasPrefix(strings.ToLower(mtype), "multipart/") {
 		delete(params, "boundary")
 	}
@@ -176,9 +185,17 @@ func parseBytes(b []byte, opts Options, depth int) (Parsed, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return Parsed{}, ErrEmpty
 	}
-	out, ok, err := parseWith(fastParser, b, opts, depth)
+	// Three tiers, cheapest first; each result is the same message (see
+	// TestTiersAgree). A tier that meets anything unusual hands the whole
+	// message to the next one rather than guess.
+	if root, ok := stdTree(b); ok {
+		if out, ok := build(root, stdHeaders(root.Header), opts, depth, true); ok {
+			return out, nil
+		}
+	}
+	out, ok, err := parseEnmime(fastParser, b, opts, depth)
 	if err == nil && !ok {
-		out, _, err = parseWith(slowParser, b, opts, depth)
+		out, _, err = parseEnmime(slowParser, b, opts, depth)
 	}
 	if err != nil {
 		// enmime gives up only on the top-level header or structure. Fall
@@ -189,14 +206,33 @@ func parseBytes(b []byte, opts Options, depth int) (Parsed, error) {
 	return out, nil
 }
 
-// parseWith parses with one of the two parsers. With the fast parser, ok
-// is false when a part needs the slow one.
-func parseWith(parser *enmime.Parser, b []byte, opts Options, depth int) (out Parsed, ok bool, err error) {
+// parseEnmime parses with one of the two enmime parsers. With the fast
+// parser, ok is false when a part needs the slow one.
+func parseEnmime(parser *enmime.Parser, b []byte, opts Options, depth int) (out Parsed, ok bool, err error) {
 	env, err := parser.ReadEnvelope(bytes.NewReader(b))
 	if err != nil {
 		return Parsed{}, false, err
 	}
-	h := env.Root.Header
+	out, ok = build(env.Root, enmimeHeaders{env}, opts, depth, parser == fastParser)
+	return out, ok, nil
+}
+
+// headerSource gives the decoded (RFC 2047) values of a header.
+type headerSource interface {
+	decoded(name string) ([]string, bool)
+}
+
+type enmimeHeaders struct{ env *enmime.Envelope }
+
+func (e enmimeHeaders) decoded(name string) ([]string, bool) {
+	return e.env.GetHeaderValues(name), true
+}
+
+// build turns a part tree into the message. fast means the parts hold raw
+// content for decode.go; ok is false when a part or header needs a slower
+// tier.
+func build(root *enmime.Part, hs headerSource, opts Options, depth int, fast bool) (out Parsed, ok bool) {
+	h := canonicalHeader(root.Header)
 	m := &out.Message
 	m.From = firstRecipient(addressHeader(h, "From", &out.Warnings))
 	m.Sender = firstRecipient(addressHeader(h, "Sender", &out.Warnings))
@@ -205,17 +241,31 @@ func parseWith(parser *enmime.Parser, b []byte, opts Options, depth int) (out Pa
 	// Enron's Bcc headers repeat Cc; that is the data's quirk, not the
 	// parser's business: Bcc is read as written.
 	m.BccRecipients = addressHeader(h, "Bcc", &out.Warnings)
-	m.Subject = validUTF8(env.GetHeader("Subject"))
-	m.InternetMessageHeaders = keptHeaders(env)
+	subject, ok := hs.decoded("Subject")
+	if !ok {
+		return Parsed{}, false
+	}
+	if len(subject) > 0 {
+		m.Subject = validUTF8(subject[0])
+	}
+	for _, name := range keptHeaderNames {
+		vs, ok := hs.decoded(name)
+		if !ok {
+			return Parsed{}, false
+		}
+		for _, v := range vs {
+			m.InternetMessageHeaders = append(m.InternetMessageHeaders, engine.Header{Name: name, Value: validUTF8(v)})
+		}
+	}
 
-	w := walker{opts: opts, depth: depth, msg: m, fast: parser == fastParser}
-	w.walk(env.Root)
+	w := walker{opts: opts, depth: depth, msg: m, fast: fast}
+	w.walk(root)
 	if w.slowNeeded {
-		return Parsed{}, false, nil
+		return Parsed{}, false
 	}
 	w.finish()
 	out.Warnings = dedupe(append(out.Warnings, w.warnings...))
-	return out, true, nil
+	return out, true
 }
 
 // keptHeaderNames are the headers the rules read (marketing opt-out looks
@@ -225,33 +275,36 @@ var keptHeaderNames = []string{
 	"Precedence", "Auto-Submitted", "Reply-To", "Date",
 }
 
-func keptHeaders(env *enmime.Envelope) []engine.Header {
-	var hs []engine.Header
-	for _, name := range keptHeaderNames {
-		for _, v := range env.GetHeaderValues(name) {
-			hs = append(hs, engine.Header{Name: name, Value: validUTF8(v)})
-		}
-	}
-	return hs
+// headerValues returns every value of a header. Keys are canonical (see
+// canonicalHeader), so this is a map lookup.
+func headerValues(h textproto.MIMEHeader, name string) []string {
+	return h[textproto.CanonicalMIMEHeaderKey(name)]
 }
 
-// headerValues returns every value of a header, matching the name
-// case-insensitively: enmime's canonical keys differ from net/textproto's
-// for names like Message-ID.
-func headerValues(h textproto.MIMEHeader, name string) []string {
-	if vs, ok := h[name]; ok {
-		return vs
-	}
-	var out []string
-	keys := make([]string, 0, 2)
+// canonicalHeader returns h with net/textproto's canonical keys. enmime
+// canonicalises some names differently (Message-ID), and a parse may mix
+// both; already-canonical headers are returned as they are.
+func canonicalHeader(h textproto.MIMEHeader) textproto.MIMEHeader {
+	canonical := true
 	for k := range h {
-		if strings.EqualFold(k, name) {
-			keys = append(keys, k)
+		if textproto.CanonicalMIMEHeaderKey(k) != k {
+			canonical = false
+			break
 		}
 	}
+	if canonical {
+		return h
+	}
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	// Merge in a fixed order so that values keep a stable order.
 	sort.Strings(keys)
+	out := make(textproto.MIMEHeader, len(h))
 	for _, k := range keys {
-		out = append(out, h[k]...)
+		ck := textproto.CanonicalMIMEHeaderKey(k)
+		out[ck] = append(out[ck], h[k]...)
 	}
 	return out
 }

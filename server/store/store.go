@@ -101,7 +101,10 @@ func parseURL(raw string) (Dialect, string, string, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
-	return SQLite, "sqlite", "file:" + filepath.ToSlash(path) + "?" + q.Encode(), nil
+	// SQLite reads "file:" names as URIs: escape what a URI would
+	// otherwise treat as a query, a fragment or an escape.
+	uriPath := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
+	return SQLite, "sqlite", "file:" + uriPath + "?" + q.Encode(), nil
 }
 
 // redact keeps a password in the URL out of error messages.

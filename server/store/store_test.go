@@ -267,6 +267,7 @@ func TestOpenURLs(t *testing.T) {
 		"path":          {url: t.TempDir() + "/a.db", dialect: store.SQLite},
 		"sqlite: form":  {url: "sqlite:" + t.TempDir() + "/b.db", dialect: store.SQLite},
 		"file: form":    {url: "file:" + t.TempDir() + "/c.db", dialect: store.SQLite},
+		"odd path":      {url: t.TempDir() + "/we#ird?na%me.db", dialect: store.SQLite},
 		"mysql refused": {url: "mysql://localhost/x", wantErr: true},
 		"postgres down": {url: "postgres://nobody:secret@127.0.0.1:1/x?connect_timeout=2", wantErr: true},
 	}

@@ -18,7 +18,7 @@ const MAX_PER_CALL = 100;
  *   from?: Addr|string, subject?: string, body?: string,
  *   attachments?: Array<{name: string, contentType?: string, size?: number, content?: string, isInline?: boolean, attachmentType?: string}>,
  *   requirements?: string[], fail?: string[], hang?: string[], delayMs?: number,
- *   initContext?: string, runtimeUrl?: string, user?: Addr
+ *   initContext?: string, runtimeUrl?: string, user?: Addr, sessionData?: Object<string, string>
  * }} ItemSpec
  */
 
@@ -29,7 +29,8 @@ const MAX_PER_CALL = 100;
  */
 function addr(a) {
   if (typeof a === "string") return { displayName: a, emailAddress: a, recipientType: "other" };
-  return { displayName: a.displayName || a.emailAddress, emailAddress: a.emailAddress, recipientType: "other" };
+  // An explicit empty display name stays empty, as in a Graph message.
+  return { displayName: a.displayName === undefined ? a.emailAddress : a.displayName, emailAddress: a.emailAddress, recipientType: "other" };
 }
 
 /**
@@ -55,12 +56,14 @@ export function createOutlook(spec) {
       isInline: !!a.isInline,
       content: a.content || "",
     })),
-    sessionData: {},
+    sessionData: Object.assign({}, s.sessionData || {}),
     requirements: s.requirements || ["1.1", "1.8", "1.11", "1.12", "1.13", "1.14", "1.15"],
     fail: s.fail || [],
     hang: s.hang || [],
     delayMs: s.delayMs || 0,
     calls: [],
+    // log interleaves "call:NAME" and "done:NAME", to show what overlapped.
+    log: [],
     handlers: {},
     initContext: s.initContext === undefined ? "" : s.initContext,
   };
@@ -71,11 +74,13 @@ export function createOutlook(spec) {
    */
   function answer(name, args, compute) {
     state.calls.push(name);
+    state.log.push("call:" + name);
     const cb = [].slice.call(args).reverse().find((a) => typeof a === "function");
     const opts = [].slice.call(args).find((a) => a && typeof a === "object" && !Array.isArray(a) && "asyncContext" in a);
     const asyncContext = opts ? opts.asyncContext : undefined;
     if (state.hang.indexOf(name) >= 0) return;
     setTimeout(() => {
+      state.log.push("done:" + name);
       if (!cb) return;
       if (state.fail.indexOf(name) >= 0) {
         cb({ status: "failed", error: { code: 9002, name: "InternalError", message: "An internal error has occurred." }, asyncContext });

@@ -123,12 +123,12 @@ func TestCheckExitCodes(t *testing.T) {
 
 // line is the --json shape the tests rely on.
 type line struct {
-	Source         string           `json:"source"`
-	Action         string           `json:"action"`
-	Classification string           `json:"classification"`
-	Findings       []engine.Finding `json:"findings"`
+	Source         string            `json:"source"`
+	Action         string            `json:"action"`
+	Classification string            `json:"classification"`
+	Findings       []engine.Finding  `json:"findings"`
 	Policy         *engine.PolicyRef `json:"policy"`
-	Engine         string `json:"engine"`
+	Engine         string            `json:"engine"`
 	Error          *struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
@@ -187,7 +187,7 @@ func TestCheckStdin(t *testing.T) {
 		want     int
 		wantLine string
 	}{
-		"a message on stdin, JSON": {stdin: string(msg), json: true, want: exitBlock, wantLine: `{"source":"-","action":"block"`},
+		"a message on stdin, JSON":  {stdin: string(msg), json: true, want: exitBlock, wantLine: `{"source":"-","action":"block"`},
 		"a message on stdin, human": {stdin: string(msg), want: exitBlock, wantLine: "BLOCK  -  "},
 		"empty stdin":               {stdin: "", json: true, want: exitUsage, wantLine: `{"source":"-","error":{"code":"invalid","message":"no message found: the input is empty"}}`},
 	}

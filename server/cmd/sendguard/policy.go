@@ -71,9 +71,9 @@ func validatePolicy(path string, stdout, stderr io.Writer) int {
 		printPolicyError(stderr, path, err)
 		return exitUsage
 	}
-	// The engine derives a version from the content when the document has
-	// none; a verdict carries the one it will report.
-	ref := eng.Check(engine.Request{}).Policy
-	fmt.Fprintf(stdout, "ok: %s version %s\n", ref.ID, ref.Version)
+	// The engine fills in a version derived from the content when the
+	// document has none: print the one verdicts will carry.
+	eff := eng.Policy()
+	fmt.Fprintf(stdout, "ok: %s version %s\n", eff.ID, eff.Version)
 	return 0
 }

@@ -1,0 +1,129 @@
+package lookalike
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	benchFirst = []string{
+		"james", "mary", "john", "patricia", "robert", "jennifer", "michael", "linda",
+		"william", "elizabeth", "david", "barbara", "richard", "susan", "joseph", "jessica",
+		"thomas", "sarah", "charles", "karen", "oliver", "amelia", "harry", "isla", "jack",
+		"ava", "george", "emily", "noah", "sophia", "mohammed", "grace", "leo", "freya",
+		"arthur", "lily", "muhammad", "ivy", "oscar", "florence", "priya", "aisha", "wei",
+		"siobhan", "niamh", "rhys", "cerys", "callum", "eilidh", "tomasz",
+	}
+	benchLast = []string{
+		"smith", "jones", "taylor", "brown", "williams", "wilson", "johnson", "davies",
+		"patel", "robinson", "wright", "thompson", "evans", "walker", "white", "roberts",
+		"green", "hall", "thomas", "clarke", "jackson", "wood", "harris", "edwards",
+		"turner", "martin", "cooper", "hill", "ward", "hughes", "moore", "clark", "king",
+		"harrison", "lewis", "baker", "lee", "allen", "morris", "khan", "scott", "watson",
+		"davis", "parker", "james", "bennett", "young", "price", "mitchell", "kelly",
+		"nguyen", "kowalski", "obrien", "macdonald", "singh", "ahmed", "ali", "begum",
+	}
+	benchPersonal = []string{"gmail.com", "hotmail.co.uk", "outlook.com", "yahoo.co.uk", "icloud.com", "btinternet.com", "live.co.uk", "aol.com"}
+)
+
+// benchAddresses returns n distinct addresses shaped like a large trust's
+// directory plus a sender's history: first.last (with NHSmail's numbered
+// namesakes) at nhs.net, a few hundred organisation domains, and patients
+// at consumer webmail. The seed is fixed so every run measures the same set.
+func benchAddresses(n int) []string {
+	rng := rand.New(rand.NewPCG(2, 2026))
+	orgs := make([]string, 300)
+	for i := range orgs {
+		orgs[i] = fmt.Sprintf("%s%d.nhs.uk", benchLast[rng.IntN(len(benchLast))], i)
+	}
+	seen := make(map[string]bool, n)
+	out := make([]string, 0, n)
+	for len(out) < n {
+		first, last := benchFirst[rng.IntN(len(benchFirst))], benchLast[rng.IntN(len(benchLast))]
+		var local, domain string
+		switch r := rng.IntN(10); {
+		case r < 5:
+			local, domain = first+"."+last, "nhs.net"
+		case r < 7:
+			local, domain = first+"."+last, orgs[rng.IntN(len(orgs))]
+		case r < 9:
+			local, domain = fmt.Sprintf("%s%s%d", first, last, rng.IntN(100)), benchPersonal[rng.IntN(len(benchPersonal))]
+		default:
+			local, domain = first[:1]+last, benchPersonal[rng.IntN(len(benchPersonal))]
+		}
+		a := local + "@" + domain
+		for i := 1; seen[a]; i++ {
+			a = fmt.Sprintf("%s%d@%s", local, i, domain)
+		}
+		seen[a] = true
+		out = append(out, a)
+	}
+	return out
+}
+
+var benchDomains = []string{"nhs.net", "nhs.uk", "gmail.com", "hotmail.co.uk", "hotmail.com", "outlook.com", "yahoo.co.uk", "icloud.com", "btinternet.com", "live.co.uk", "aol.com"}
+
+func BenchmarkNew50k(b *testing.B) {
+	addrs := benchAddresses(50_000)
+	b.ReportAllocs()
+	cpu := cpuTime()
+	for b.Loop() {
+		New(addrs, benchDomains)
+	}
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
+func BenchmarkLookup50k(b *testing.B) {
+	ix := New(benchAddresses(50_000), benchDomains)
+	require.Equal(b, 50_000, ix.Len())
+	cases := []struct {
+		name, typed string
+		hit         bool
+	}{
+		{"miss", "someone.unknown@nhs.net", false},
+		{"near-hit", "jmaes.smith@nhs.net", true},
+		{"homoglyph", "mаry.jones@nhs.net", true},
+		{"domain-slip", "mary.jones@nhs.met", true},
+		{"new-domain-miss", "someone@example.org", false},
+		{"display-name-miss", `"Someone Unknown" <Someone.Unknown@NHS.net>`, false},
+	}
+	for _, c := range cases {
+		require.Equal(b, c.hit, len(ix.Lookup(c.typed)) > 0, c.typed)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				ix.Lookup(c.typed)
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+func FuzzLookup(f *testing.F) {
+	ix := New(append(benchAddresses(2_000), testKnown...), testDomains)
+	for _, s := range []string{
+		"an.other@nhs.net", "jhon.smith@nhs.net", "someone@nhs.met", "x@nhs.net.co", "mаry@nhs.nеt",
+		"x@gmail.c", "x@#gmail.com", "x@", "@", "", "a\xff@b", "x@xn--nt-nlc.nhs", "rnrnrn@nhs.net",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		got := ix.Lookup(typed)
+		if len(got) > maxMatches {
+			t.Fatalf("Lookup(%q) returned %d matches", typed, len(got))
+		}
+		for i, m := range got {
+			if !ix.Contains(m.Candidate) && m.Reason != ReasonDomainSlip && m.Reason != ReasonHomoglyph {
+				t.Fatalf("Lookup(%q)[%d] = %+v: an edit match must be a known address", typed, i, m)
+			}
+			if m.Distance < 1 {
+				t.Fatalf("Lookup(%q)[%d] = %+v: distance below 1", typed, i, m)
+			}
+		}
+		_ = ix.Contains(typed)
+	})
+}
