@@ -94,7 +94,10 @@ func TestCorpus(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			require.NoError(t, err, "run: go test ./engine -run TestCorpus -update")
-			assert.Equal(t, string(want), string(got), "(-want +got) regenerate with -update and review the diff")
+			if !bytes.Equal(want, got) {
+				t.Errorf("verdict differs from %s at byte %d (-want +got):\n-%s\n+%s\nIf the change is intended: go test ./engine -run TestCorpus -update, then review the diff.",
+					golden, firstDiff(want, got), around(want, firstDiff(want, got)), around(got, firstDiff(want, got)))
+			}
 		})
 	}
 }
@@ -127,4 +130,20 @@ func TestCorpusDeterministic(t *testing.T) {
 		b, _ := checkjson.Check(e, c.Request)
 		require.True(t, bytes.Equal(a, b), name)
 	}
+}
+
+func firstDiff(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// around shows the bytes near a difference, not the whole verdict.
+func around(b []byte, i int) string {
+	lo, hi := max(0, i-60), min(len(b), i+60)
+	return "…" + string(b[lo:hi]) + "…"
 }

@@ -40,6 +40,8 @@ type Engine struct {
 	// built once here, not per check: a per-request index then holds only
 	// the context's own addresses and domains.
 	domainIndex *lookalike.Index
+	// noContext is the prepared empty context.
+	noContext   *Prepared
 	subjectTag  string // lower case
 	recordNames []string
 	recordExts  map[string]bool
@@ -103,6 +105,7 @@ func New(p Policy) (*Engine, error) {
 		}
 	}
 	e.domainIndex = lookalike.New(nil, e.knownDomains)
+	e.noContext = e.prepare(Context{})
 	e.subjectTag = strings.ToLower(strings.TrimSpace(p.SubjectTag))
 	for _, n := range p.Attachments.RecordNamePatterns {
 		e.recordNames = append(e.recordNames, strings.ToLower(strings.TrimSpace(n)))

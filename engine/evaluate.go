@@ -89,6 +89,10 @@ type evaluation struct {
 	classification string
 	attachments    []attachmentInfo
 	texts          []fieldText
+
+	// Computed once, on first use by a rule.
+	senderWords []string
+	phrase      string
 }
 
 // fieldText is one piece of text the detectors scan.

@@ -73,9 +73,18 @@ func TestValidate(t *testing.T) {
 			[]engine.FieldError{{"internalDomains[0]", "not a domain name (want labels of letters, digits and '-' separated by dots, e.g. nhs.net)"}}},
 		"duplicate domain, any case or dot": {func(p *engine.Policy) { p.SecureDomains = []string{"nhs.net", ".NHS.net"} },
 			[]engine.FieldError{{"secureDomains[1]", "duplicate domain"}}},
-		"duplicate term": {func(p *engine.Policy) {
+		"duplicate term, any case": {func(p *engine.Policy) {
 			p.Lexicons.SpecialCategory["hiv"] = []string{"hiv", "HIV"}
-		}, []engine.FieldError{{`lexicons.specialCategory["hiv"][1]`, "duplicate term"}}},
+		}, []engine.FieldError{{`lexicons.specialCategory["hiv"][1]`, "duplicate term (terms match case-insensitively, and a hyphen matches a space)"}}},
+		"duplicate term, hyphen for space": {func(p *engine.Policy) {
+			p.Lexicons.SpecialCategory["mental-health"] = []string{"self-harm", "self  harm"}
+		}, []engine.FieldError{{`lexicons.specialCategory["mental-health"][1]`, "duplicate term (terms match case-insensitively, and a hyphen matches a space)"}}},
+		"term without letters": {func(p *engine.Policy) { p.Lexicons.Marketing = []string{"!!!"} },
+			[]engine.FieldError{{"lexicons.marketing[0]", "must contain a letter or digit"}}},
+		"term too long": {func(p *engine.Policy) { p.Lexicons.Marketing = []string{strings.Repeat("é", 101)} },
+			[]engine.FieldError{{"lexicons.marketing[0]", "must be at most 200 bytes"}}},
+		"term with a control character": {func(p *engine.Policy) { p.Lexicons.OptOut = []string{"stop\x00"} },
+			[]engine.FieldError{{"lexicons.optOut[0]", "must be printable text (no control characters, valid UTF-8)"}}},
 		"empty term": {func(p *engine.Policy) { p.Lexicons.OptOut = []string{"unsubscribe", " "} },
 			[]engine.FieldError{{"lexicons.optOut[1]", "must not be empty"}}},
 		"bad category name": {func(p *engine.Policy) { p.Lexicons.SpecialCategory["Mental Health"] = []string{"x"} },

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/hex"
-	"hash/fnv"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strings"
 	"unicode"
@@ -135,7 +135,7 @@ func (p Policy) ContentVersion() string {
 	// FNV-1a, not SHA-256: the version only has to change when the content
 	// does, and crypto/sha256 would pull the FIPS module into the
 	// WebAssembly build.
-	h := fnv.New128a()
+	h := fnv.New64a()
 	_, _ = h.Write(b)
 	return "fnv-" + hex.EncodeToString(h.Sum(nil))
 }
@@ -294,17 +294,48 @@ func (v *validator) terms(field string, list []string) {
 	seen := make(map[string]bool, len(list))
 	for i, t := range list {
 		path := fmt.Sprintf("%s[%d]", field, i)
-		key := strings.ToLower(strings.TrimSpace(t))
+		key, hasWord := termKey(t)
 		switch {
 		case key == "":
 			v.add(path, "must not be empty")
-		case utf8.RuneCountInString(t) > maxTermLength || !printable(t):
-			v.add(path, fmt.Sprintf("must be at most %d printable characters", maxTermLength))
+		case !printable(t):
+			v.add(path, "must be printable text (no control characters, valid UTF-8)")
+		case !hasWord:
+			v.add(path, "must contain a letter or digit")
+		case len(key) > maxTermLength:
+			v.add(path, fmt.Sprintf("must be at most %d bytes", maxTermLength))
 		case seen[key]:
-			v.add(path, "duplicate term")
+			v.add(path, "duplicate term (terms match case-insensitively, and a hyphen matches a space)")
 		}
 		seen[key] = true
 	}
+}
+
+// termKey is a term as the detectors match it: ASCII lower case, with runs
+// of spaces and hyphens as one space. Two terms with one key are duplicates.
+func termKey(t string) (key string, hasWord bool) {
+	b := make([]byte, 0, len(t))
+	space := false
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch c {
+		case ' ', '\t', '\n', '\r', '-':
+			space = len(b) > 0
+			continue
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80 {
+			hasWord = true
+		}
+		b = append(b, c)
+	}
+	return string(b), hasWord
 }
 
 // canonicalDomain lowercases and drops the optional leading dot (".nhs.net"

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/sendguard/sendguard/engine/address"
@@ -36,6 +35,15 @@ type Prepared struct {
 
 // Prepare compiles a context. Addresses that do not normalise are ignored.
 func (e *Engine) Prepare(ctx Context) *Prepared {
+	if ctx.KnownRecipients == nil && len(ctx.Directory) == 0 && len(ctx.KnownDomains) == 0 && len(ctx.DistributionLists) == 0 {
+		// The add-in's first check, before history arrives, and every
+		// context-free caller share one prepared context.
+		return e.noContext
+	}
+	return e.prepare(ctx)
+}
+
+func (e *Engine) prepare(ctx Context) *Prepared {
 	p := &Prepared{
 		hasHistory: ctx.KnownRecipients != nil,
 		known:      normalizeSet(ctx.KnownRecipients),
@@ -57,15 +65,22 @@ func (e *Engine) Prepare(ctx Context) *Prepared {
 			p.lists[list] = append(p.lists[list], members...)
 		}
 	}
-	// The index covers what the sender is known to use: the directory
-	// always, the history only when there is one.
-	addrs := make([]string, 0, len(p.directory)+len(p.known))
+	// The index covers what the sender is known to use: the directory and
+	// the distribution lists always, the history only when there is one.
+	addrs := make([]string, 0, len(p.directory)+len(p.known)+len(p.lists))
 	for a := range p.directory {
 		addrs = append(addrs, a)
 	}
+	for a := range p.lists {
+		if _, dup := p.directory[a]; !dup {
+			addrs = append(addrs, a)
+		}
+	}
 	if p.hasHistory {
 		for a := range p.known {
-			if _, dup := p.directory[a]; !dup {
+			_, inDirectory := p.directory[a]
+			_, isList := p.lists[a]
+			if !inDirectory && !isList {
 				addrs = append(addrs, a)
 			}
 		}
@@ -112,10 +127,13 @@ func normalizeSet(list []string) map[string]struct{} {
 	return m
 }
 
-// isKnown reports whether the sender has emailed addr before or it is in
-// the organisation's directory.
+// isKnown reports whether the sender has emailed addr before, or it is in
+// the organisation's directory or one of its distribution lists.
 func (p *Prepared) isKnown(addr string) bool {
 	if _, ok := p.directory[addr]; ok {
+		return true
+	}
+	if _, ok := p.lists[addr]; ok {
 		return true
 	}
 	_, ok := p.known[addr]
@@ -151,14 +169,4 @@ func (p *Prepared) expand(addr string) []string {
 		}
 	}
 	return out
-}
-
-// lowerASCII lowercases without allocating when s is already lower case.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
-			return strings.ToLower(s)
-		}
-	}
-	return s
 }

@@ -118,6 +118,14 @@ func plural(n int, one, many string) string {
 
 // contentPhrase describes the data without repeating any of it.
 func (ev *evaluation) contentPhrase() string {
+	if ev.phrase != "" {
+		return ev.phrase
+	}
+	ev.phrase = ev.describeContent()
+	return ev.phrase
+}
+
+func (ev *evaluation) describeContent() string {
 	s := fmt.Sprintf("The message identifies %s", plural(ev.patients, "patient", "patients"))
 	if ev.classification == Red {
 		cats := map[string]bool{}
@@ -383,21 +391,32 @@ func (ev *evaluation) looksLikeSender(addr string) bool {
 	if local == senderLocal {
 		return true
 	}
-	words := map[string]bool{}
-	for _, w := range strings.FieldsFunc(strings.ToLower(senderLocal+" "+ev.senderName), func(r rune) bool {
-		return !(r >= 'a' && r <= 'z')
-	}) {
-		if len(w) >= 3 && w != "the" && w != "nhs" && w != "prof" {
-			words[w] = true
+	if ev.senderWords == nil {
+		ev.senderWords = []string{}
+		for _, w := range strings.FieldsFunc(strings.ToLower(senderLocal+" "+ev.senderName), func(r rune) bool {
+			return !(r >= 'a' && r <= 'z')
+		}) {
+			if len(w) >= 3 && w != "the" && w != "nhs" && w != "prof" && !slicesContains(ev.senderWords, w) {
+				ev.senderWords = append(ev.senderWords, w)
+			}
 		}
 	}
 	hits := 0
-	for w := range words {
+	for _, w := range ev.senderWords {
 		if strings.Contains(local, w) {
 			hits++
 		}
 	}
 	return hits >= 2
+}
+
+func slicesContains(s []string, x string) bool {
+	for _, y := range s {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 func evalMarketingOptOut(ev *evaluation) *Finding {

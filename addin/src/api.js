@@ -15,7 +15,7 @@ import { SendguardError } from "./async.js";
  * @param {ApiEnv} env
  * @param {string} path under the base URL, starting with /
  * @param {{method?: string, body?: *, ms: number, what: string}} req
- * @returns {Promise<{status: number, json: *, text: string}>}
+ * @returns {Promise<{status: number, json: *, text: string, etag: string}>}
  */
 export async function request(env, path, req) {
   const headers = { Accept: "application/json" };
@@ -55,7 +55,8 @@ export async function request(env, path, req) {
         throw new SendguardError(`the server sent an unreadable answer ${req.what}`, "server");
       }
     }
-    return { status: res.status, json, text };
+    const etag = (res.headers && typeof res.headers.get === "function" && res.headers.get("ETag")) || "";
+    return { status: res.status, json, text, etag };
   } catch (e) {
     if (e instanceof SendguardError) throw e;
     throw new SendguardError(`the server could not be reached ${req.what}`, "network");
@@ -65,17 +66,19 @@ export async function request(env, path, req) {
 }
 
 /**
- * GET /api/v1/policy: the tenant's policy document.
+ * GET /api/v1/policy: the tenant's policy document. The server marks its
+ * built-in default with ETag "0"; the engine module has that policy
+ * compiled in already, so builtIn lets the caller skip recompiling it.
  * @param {ApiEnv} env
  * @param {number} ms
- * @returns {Promise<object>}
+ * @returns {Promise<{doc: object, text: string, builtIn: boolean}>}
  */
 export async function fetchPolicy(env, ms) {
   const r = await request(env, "/api/v1/policy", { ms, what: "for the policy" });
-  if (r.status !== 200 || !r.json || typeof r.json !== "object") {
+  if (r.status !== 200 || !r.json || typeof r.json !== "object" || Array.isArray(r.json)) {
     throw new SendguardError(`the server refused the policy (HTTP ${r.status})`, "server");
   }
-  return r.json;
+  return { doc: r.json, text: r.text, builtIn: r.etag === '"0"' || r.etag === 'W/"0"' };
 }
 
 /**

@@ -71,9 +71,9 @@ export function memoryStore() {
 export const POLICY_KEY = "sendguard.policy.v1";
 
 /**
- * Reads the cached policy: {text, fetchedAt} or null.
+ * Reads the cached policy: {text, fetchedAt, builtIn} or null.
  * @param {Store} store
- * @returns {Promise<{text: string, fetchedAt: number}|null>}
+ * @returns {Promise<{text: string, fetchedAt: number, builtIn?: boolean}|null>}
  */
 export async function readPolicyCache(store) {
   const raw = await store.get(POLICY_KEY);
@@ -92,10 +92,11 @@ export async function readPolicyCache(store) {
  * @param {Store} store
  * @param {string} text
  * @param {number} now
+ * @param {boolean} [builtIn] the server's built-in default (ETag "0")
  * @returns {Promise<void>}
  */
-export function writePolicyCache(store, text, now) {
-  return store.set(POLICY_KEY, JSON.stringify({ text, fetchedAt: now }));
+export function writePolicyCache(store, text, now, builtIn) {
+  return store.set(POLICY_KEY, JSON.stringify({ text, fetchedAt: now, builtIn: !!builtIn }));
 }
 
 /** The sessionData key for prefetched recipient history. */

@@ -32,11 +32,17 @@ import { sha256Hex } from "./sha256.js";
 export const POLICY_TTL_MS = 5 * 60 * 1000;
 
 /**
+ * @typedef {{text: string, doc: object, fetchedAt: number, builtIn?: boolean}} CachedPolicy
+ *   builtIn: the server's built-in default, which the engine module
+ *   already holds, so the module need not compile it again.
+ */
+
+/**
  * The tenant policy: from memory, the store while fresh, else the server
  * (tight deadline); a stale copy beats none when the server is down. Null
  * means "use the engine's built-in policy".
  * @param {Env} env
- * @returns {Promise<{text: string, doc: object}|null>}
+ * @returns {Promise<CachedPolicy|null>}
  */
 export async function getPolicy(env) {
   const ttl = env.policyTtlMs === undefined ? POLICY_TTL_MS : env.policyTtlMs;
@@ -47,7 +53,7 @@ export async function getPolicy(env) {
   const c = await readPolicyCache(env.store);
   if (c) {
     try {
-      cached = { text: c.text, doc: JSON.parse(c.text), fetchedAt: c.fetchedAt };
+      cached = { text: c.text, doc: JSON.parse(c.text), fetchedAt: c.fetchedAt, builtIn: !!c.builtIn };
     } catch (e) {
       cached = null;
     }
@@ -57,11 +63,10 @@ export async function getPolicy(env) {
     return cached;
   }
   try {
-    const doc = await fetchPolicy(env.api, env.policyMs || 1500);
-    const text = JSON.stringify(doc);
-    const fresh = { text, doc, fetchedAt: now };
+    const p = await fetchPolicy(env.api, env.policyMs || 1500);
+    const fresh = { text: p.text, doc: p.doc, fetchedAt: now, builtIn: p.builtIn };
     env.memo.policy = fresh;
-    await writePolicyCache(env.store, text, now);
+    await writePolicyCache(env.store, p.text, now, p.builtIn);
     return fresh;
   } catch (e) {
     return cached;
@@ -88,6 +93,31 @@ export function failModeOf(policy, fallback) {
  */
 export function recipientsKey(sender, recipients) {
   return sha256Hex(normalizeAddress(sender) + "\n" + recipients.join("\n"));
+}
+
+/** How long this runtime reuses recipient history it fetched. */
+export const CONTEXT_TTL_MS = 60 * 1000;
+
+/**
+ * Recipient history for these recipients: what OnMessageRecipientsChanged
+ * left in sessionData, else what this runtime fetched lately, else the
+ * server's answer now. Null when nothing is known.
+ * @param {Env} env
+ * @param {object} item
+ * @param {string} sender
+ * @param {string[]} recipients
+ * @param {string} key recipientsKey(sender, recipients)
+ * @returns {Promise<object|null>}
+ */
+async function recipientContext(env, item, sender, recipients, key) {
+  const fromSession = await readSessionContext(item, key);
+  if (fromSession) return fromSession;
+  env.memo = env.memo || {};
+  const m = env.memo.context;
+  if (m && m.key === key && env.now() - m.at < CONTEXT_TTL_MS) return m.context;
+  const ctx = await fetchRecipientContext(env.api, sender, recipients, env.recipientsMs || 1500);
+  if (ctx) env.memo.context = { key, context: ctx, at: env.now() };
+  return ctx;
 }
 
 /**
@@ -118,9 +148,7 @@ export async function checkItem(env, hooks) {
   const sender = from && from.emailAddress ? from.emailAddress : "";
   const recipients = recipientAddresses(bare);
   const key = recipientsKey(sender, recipients);
-  const contextP = recipients.length === 0
-    ? Promise.resolve(null)
-    : readSessionContext(item, key).then((c) => c || fetchRecipientContext(env.api, sender, recipients, env.recipientsMs || 1500));
+  const contextP = recipients.length === 0 ? Promise.resolve(null) : recipientContext(env, item, sender, recipients, key);
   const policy = await policyP;
   const ap = (policy && policy.doc && policy.doc.attachments) || {};
   const files = attachments.filter((a) => a && !a.isInline);
@@ -130,7 +158,7 @@ export async function checkItem(env, hooks) {
   ]);
   const message = buildMessage({ to, cc, bcc, from, subject, body, attachments, contents, maxContentBytes: ap.maxContentBytes || 0 });
   const ctx = context || {};
-  const verdict = await env.engine.check({ message, context: ctx }, policy ? policy.text : null);
+  const verdict = await env.engine.check({ message, context: ctx }, policy && !policy.builtIn ? policy.text : null);
   return { verdict, raw: env.engine.lastRaw, policy, message, context: ctx, path: env.engine.lastPath };
 }
 

@@ -57,16 +57,15 @@ function onMessageRecipientsChangedHandler(event) {
   onRecipientsChanged(event, e);
 }
 
-// Browser runtimes load the page before the event fires: start loading the
-// engine then, so the first send does not wait for it from scratch.
-if (typeof Office !== "undefined" && typeof Office.onReady === "function" && typeof document !== "undefined") {
-  Office.onReady(() => {
-    try {
-      environment().engine.warm();
-    } catch (err) {
-      // The send handler reports failures; warming is an optimisation.
-    }
-  });
+// Browser runtimes: start fetching and compiling the engine as the page
+// loads, while Office initialises, so the first send waits less. The base
+// URL comes from the page's location, so this needs no Office.context.
+if (typeof document !== "undefined") {
+  try {
+    environment().engine.warm();
+  } catch (err) {
+    // The send handler reports failures; warming is an optimisation.
+  }
 }
 
 Office.actions.associate(SEND_HANDLER, onMessageSendHandler);

@@ -6,46 +6,43 @@
 import { MAX_ALERT_CHARS } from "./ids.js";
 
 /**
- * Escapes the characters the Smart Alerts Markdown subset would interpret,
- * so a finding's text is shown as written.
+ * Escapes the characters the Smart Alerts Markdown subset interprets
+ * (emphasis, links, code, the escape itself), so a finding's text is shown
+ * as written. Outlook honours backslash escapes.
  * @param {string} s
  * @returns {string}
  */
 export function escapeMarkdown(s) {
-  return String(s).replace(/[\\`*_{}\[\]()#+\-.!|<>~]/g, (c) => "\\" + c);
+  return String(s).replace(/[\\`*_\[\]]/g, (c) => "\\" + c);
 }
 
 /**
- * Joins a head, bullet lines and a tail, dropping bullets from the end
- * (replaced by "and N more") until the text fits in max characters. A
- * bullet that alone is too long is cut with an ellipsis.
- * @param {{head: string, bullets: string[], tail: string, more: (n: number) => string, max?: number, sep?: string}} parts
+ * Renders bullets with render(), dropping bullets from the end (replaced
+ * by more(n)) until the text fits in max characters. A bullet that alone
+ * is too long is cut with an ellipsis.
+ * @param {(bullets: string[]) => string} render
+ * @param {string[]} bullets
+ * @param {(n: number) => string} more the "and n more" bullet
+ * @param {number} [max]
  * @returns {string}
  */
-export function fitAlert(parts) {
-  const max = parts.max || MAX_ALERT_CHARS;
-  const sep = parts.sep === undefined ? "\n" : parts.sep;
-  const build = (bullets, dropped) => {
-    const lines = [parts.head].concat(bullets);
-    if (dropped > 0) lines.push(parts.more(dropped));
-    if (parts.tail) lines.push(parts.tail);
-    return lines.filter((l) => l !== "").join(sep);
-  };
-  let bullets = parts.bullets.slice();
+export function fitAlert(render, bullets, more, max) {
+  const limit = max || MAX_ALERT_CHARS;
+  let kept = bullets.slice();
   let dropped = 0;
-  let text = build(bullets, dropped);
-  while (text.length > max && bullets.length > 1) {
-    bullets.pop();
+  const text = () => render(dropped > 0 ? kept.concat([more(dropped)]) : kept);
+  let out = text();
+  while (out.length > limit && kept.length > 1) {
+    kept.pop();
     dropped++;
-    text = build(bullets, dropped);
+    out = text();
   }
-  if (text.length > max && bullets.length === 1) {
-    const over = text.length - max;
-    const b = bullets[0];
-    bullets = [truncate(b, Math.max(8, b.length - over))];
-    text = build(bullets, dropped);
+  if (out.length > limit && kept.length === 1) {
+    const b = kept[0];
+    kept = [truncate(b, Math.max(8, b.length - (out.length - limit)))];
+    out = text();
   }
-  return truncate(text, max);
+  return truncate(out, limit);
 }
 
 /**

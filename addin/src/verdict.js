@@ -56,7 +56,9 @@ export function rankedFindings(v) {
 }
 
 /**
- * The alert text, Markdown and plain, for a warn or block verdict.
+ * The alert text, Markdown and plain, for a warn or block verdict. The
+ * Markdown follows Outlook's subset: "\n\n" between blocks, list items
+ * "- item" each ended by "\r".
  * @param {Verdict} v
  * @param {boolean} canReview whether the dialog has a Review button
  * @returns {{markdown: string, plain: string}}
@@ -72,29 +74,24 @@ export function alertText(v, canReview) {
     : block
       ? "Fix it, then send again."
       : "";
-  const line = (f, md) => {
+  const fixOf = (f) => {
     const fixes = (f.fixes || []).map(fixLabel);
-    const summary = md ? escapeMarkdown(f.summary) : f.summary;
-    const fix = block && fixes.length > 0 ? (md ? ` *Fix: ${escapeMarkdown(fixes[0])}*` : ` Fix: ${fixes[0]}`) : "";
-    return `- ${summary}${fix}`;
+    return block && fixes.length > 0 ? fixes[0] : "";
   };
-  const more = (n) => (n === 1 ? "- and 1 more" : `- and ${n} more`);
-  return {
-    markdown: fitAlert({
-      head: `**${escapeMarkdown(head)}**\n`,
-      bullets: findings.map((f) => line(f, true)),
-      tail: tail ? `\n${escapeMarkdown(tail)}` : "",
-      more,
-      max: MAX_ALERT_CHARS,
-    }),
-    plain: fitAlert({
-      head,
-      bullets: findings.map((f) => line(f, false)),
-      tail,
-      more,
-      max: MAX_ALERT_CHARS,
-    }),
-  };
+  const more = (n) => (n === 1 ? "and 1 more" : `and ${n} more`);
+  const md = fitAlert(
+    (items) => `**${escapeMarkdown(head)}**\n\n` + items.map((i) => `- ${i}\r`).join("") + (tail ? `\n\n${escapeMarkdown(tail)}` : ""),
+    findings.map((f) => escapeMarkdown(f.summary) + (fixOf(f) ? ` *Fix: ${escapeMarkdown(fixOf(f))}*` : "")),
+    more,
+    MAX_ALERT_CHARS,
+  );
+  const plain = fitAlert(
+    (items) => [head].concat(items.map((i) => `- ${i}`)).concat(tail ? [tail] : []).join("\n"),
+    findings.map((f) => f.summary + (fixOf(f) ? ` Fix: ${fixOf(f)}` : "")),
+    more,
+    MAX_ALERT_CHARS,
+  );
+  return { markdown: md, plain };
 }
 
 /**

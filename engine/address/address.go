@@ -49,7 +49,14 @@ func normalizeFull(raw string) (string, bool) {
 	if len(raw) > maxRaw || !utf8.ValidString(raw) {
 		return "", false
 	}
-	s, ok := addrSpec(unwrapQuotes(strings.TrimSpace(raw)))
+	// One separator left over from copying out of a recipient line
+	// ("a@nhs.net;") is not part of the address; two addresses are refused
+	// below because the domain would contain the separator.
+	trimmed := strings.TrimSpace(raw)
+	if n := len(trimmed); n > 0 && (trimmed[n-1] == ';' || trimmed[n-1] == ',') {
+		trimmed = strings.TrimSpace(trimmed[:n-1])
+	}
+	s, ok := addrSpec(unwrapQuotes(trimmed))
 	if !ok {
 		return "", false
 	}
@@ -120,7 +127,7 @@ func plainCanonical(s string) (canonical, decided bool) {
 		return false, false
 	}
 	for i := dot + 1; i < len(s); i++ {
-		if s[i] > '9' {
+		if s[i] < '0' || s[i] > '9' {
 			return true, true
 		}
 	}

@@ -47,6 +47,11 @@ func TestNormalize(t *testing.T) {
 		{"fullwidth domain", "x@ｎｈｓ．ｎｅｔ", "x@nhs.net"},
 		{"Cyrillic lookalike domain", "x@nhs.nеt", "x@nhs.xn--nt-nlc"},
 		{"Unicode local part", "Jürgen@example.de", "jürgen@example.de"},
+		{"trailing semicolon", "a.other@nhs.net;", "a.other@nhs.net"},
+		{"display name and trailing comma", `"Other, A" <a.other@nhs.net>, `, "a.other@nhs.net"},
+		{"Outlook display name with org", "Other, A (LEEDS TEACHING HOSPITALS NHS TRUST) <a.other@nhs.net>", "a.other@nhs.net"},
+		{"encoded-word display name", "=?UTF-8?B?Wm/DqyBTbWl0aA==?= <zoe.smith@nhs.net>", "zoe.smith@nhs.net"},
+		{"Unicode display name", `"Zoë Smith" <Zoe.Smith@nhs.net>`, "zoe.smith@nhs.net"},
 		{"hyphenated domain", "a@st-marys.nhs.uk", "a@st-marys.nhs.uk"},
 
 		{"no at", "a.other.nhs.net", ""},
@@ -80,6 +85,11 @@ func TestNormalize(t *testing.T) {
 		{"local too long", strings.Repeat("x", 65) + "@nhs.net", ""},
 		{"huge", strings.Repeat("a", 10000) + "@nhs.net", ""},
 		{"comma list", "a@nhs.net, b@nhs.net", ""},
+		{"semicolon list", "a@nhs.net; b@nhs.net;", ""},
+		{"two separators", "a@nhs.net;;", ""},
+		{"spaces around at", "a.other @ nhs.net", ""},
+		{"Exchange X500", "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=abc-a.other", ""},
+		{"Notes address", "A Other/NHS@NHS", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,8 +11,9 @@
 package attach
 
 import (
-	"archive/zip"
 	"bytes"
+	"compress/flate"
+	"encoding/binary"
 	"io"
 	"path"
 	"strings"
@@ -110,9 +111,9 @@ func Encrypted(data []byte) bool { return isEncrypted(data) }
 // entry: from the central directory when the archive parses, and from the
 // local file headers when it does not (a truncated upload still has them).
 func zipEncrypted(data []byte) bool {
-	if r, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil && len(r.File) > 0 {
-		for _, f := range r.File {
-			if f.Flags&1 != 0 {
+	if entries, ok := zipEntries(data); ok {
+		for _, e := range entries {
+			if e.flags&1 != 0 {
 				return true
 			}
 		}
@@ -131,35 +132,120 @@ func zipEncrypted(data []byte) bool {
 	}
 }
 
+// zipEntry is one central-directory record. archive/zip would do, but it
+// costs over 100 KB of the WebAssembly module (time, io/fs); this reader
+// needs only what Inspect uses: names, flags, and stored or deflated data.
+type zipEntry struct {
+	name        string
+	flags       uint16
+	method      uint16
+	compSize    uint32
+	localHeader uint32
+}
+
+// zipEntries parses the central directory. ZIP64 archives (over 4 GB or
+// 65,535 entries) are not attachments anyone mails; they report !ok.
+func zipEntries(data []byte) ([]zipEntry, bool) {
+	const eocdLen = 22
+	if len(data) < eocdLen {
+		return nil, false
+	}
+	// The end record sits in the last 22 bytes plus an optional comment of
+	// up to 65,535 bytes.
+	start := max(0, len(data)-eocdLen-65535)
+	i := bytes.LastIndex(data[start:], []byte("PK\x05\x06"))
+	if i < 0 {
+		return nil, false
+	}
+	eocd := data[start+i:]
+	if len(eocd) < eocdLen {
+		return nil, false
+	}
+	count := int(binary.LittleEndian.Uint16(eocd[10:]))
+	size := int64(binary.LittleEndian.Uint32(eocd[12:]))
+	off := int64(binary.LittleEndian.Uint32(eocd[16:]))
+	if off+size > int64(len(data)) {
+		return nil, false
+	}
+	cd := data[off : off+size]
+	entries := make([]zipEntry, 0, min(count, 1024))
+	for n := 0; n < count; n++ {
+		if len(cd) < 46 || !bytes.HasPrefix(cd, []byte("PK\x01\x02")) {
+			return nil, false
+		}
+		nameLen := int(binary.LittleEndian.Uint16(cd[28:]))
+		extraLen := int(binary.LittleEndian.Uint16(cd[30:]))
+		commentLen := int(binary.LittleEndian.Uint16(cd[32:]))
+		total := 46 + nameLen + extraLen + commentLen
+		if len(cd) < total {
+			return nil, false
+		}
+		entries = append(entries, zipEntry{
+			name:        string(cd[46 : 46+nameLen]),
+			flags:       binary.LittleEndian.Uint16(cd[8:]),
+			method:      binary.LittleEndian.Uint16(cd[10:]),
+			compSize:    binary.LittleEndian.Uint32(cd[20:]),
+			localHeader: binary.LittleEndian.Uint32(cd[42:]),
+		})
+		cd = cd[total:]
+	}
+	return entries, true
+}
+
+// open returns a reader over an entry's uncompressed content, or nil for an
+// encrypted entry, an unknown method or a header that points outside data.
+func (e zipEntry) open(data []byte) io.Reader {
+	if e.flags&1 != 0 {
+		return nil
+	}
+	h := int64(e.localHeader)
+	if h+30 > int64(len(data)) || !bytes.HasPrefix(data[h:], magicZIP) {
+		return nil
+	}
+	begin := h + 30 + int64(binary.LittleEndian.Uint16(data[h+26:])) + int64(binary.LittleEndian.Uint16(data[h+28:]))
+	end := begin + int64(e.compSize)
+	if end > int64(len(data)) {
+		return nil
+	}
+	raw := bytes.NewReader(data[begin:end])
+	switch e.method {
+	case 0:
+		return raw
+	case 8:
+		return flate.NewReader(raw)
+	}
+	return nil
+}
+
 func inspectZIP(data []byte, maxText int64) Info {
 	info := Info{Format: FormatZIP, Encrypted: zipEncrypted(data)}
-	r, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil || info.Encrypted {
+	entries, ok := zipEntries(data)
+	if !ok || info.Encrypted {
 		return info
 	}
-	var members []*zip.File
-	for _, f := range r.File {
+	for _, f := range entries {
 		switch {
-		case f.Name == "[Content_Types].xml":
+		case f.name == "[Content_Types].xml":
 			info.Format = FormatOOXML
-		case f.Name == "mimetype" || f.Name == "content.xml" && info.Format == FormatZIP:
+		case f.name == "mimetype" && info.Format == FormatZIP:
 			info.Format = FormatODF
 		}
 	}
 	var b strings.Builder
 	budget := maxText
-	for _, f := range r.File {
+	var members []zipEntry
+	for _, f := range entries {
 		if budget <= 0 {
 			break
 		}
 		if info.Format == FormatZIP {
 			// A plain archive: its member names are text too (a file called
 			// "discharge summary.pdf" inside "scan.zip").
-			b.WriteString(f.Name)
+			b.WriteString(f.name)
 			b.WriteByte('\n')
-			budget -= int64(len(f.Name) + 1)
+			budget -= int64(len(f.name) + 1)
 		}
-		if xmlMember(info.Format, f.Name) || info.Format == FormatZIP && textExtensions[strings.ToLower(path.Ext(f.Name))] {
+		if xmlMember(info.Format, f.name) || info.Format == FormatZIP && textExtensions[strings.ToLower(path.Ext(f.name))] {
 			members = append(members, f)
 		}
 	}
@@ -167,12 +253,11 @@ func inspectZIP(data []byte, maxText int64) Info {
 		if budget <= 0 {
 			break
 		}
-		rc, err := f.Open()
-		if err != nil {
+		r := f.open(data)
+		if r == nil {
 			continue
 		}
-		raw, _ := io.ReadAll(io.LimitReader(rc, budget))
-		rc.Close()
+		raw, _ := io.ReadAll(io.LimitReader(r, budget))
 		budget -= int64(len(raw))
 		if info.Format == FormatZIP {
 			b.Write(raw)

@@ -14,6 +14,11 @@ func (s *scanner) numericDate(a, b, c group) bool {
 	case a.len() <= 2 && b.len() <= 2 && (c.len() == 2 || c.len() == 4):
 		day, month = atoi(text[a.start:a.end]), atoi(text[b.start:b.end])
 		year, yearDigits = atoi(text[c.start:c.end]), c.len()
+		if month > 12 && day <= 12 {
+			// Only an American month-first date reads this way (03/25/1984);
+			// with DOB context it is still a date of birth.
+			day, month = month, day
+		}
 	case a.len() == 4 && b.len() <= 2 && c.len() <= 2 && b.sep != '.':
 		year, yearDigits = atoi(text[a.start:a.end]), 4
 		month, day = atoi(text[b.start:b.end]), atoi(text[c.start:c.end])
@@ -37,12 +42,20 @@ func (s *scanner) dateDayFirst(g group) (int, bool) {
 	if wordAt(text, j) {
 		return 0, false
 	}
-	j, ok := skipSpace(text, j)
-	if !ok {
-		return 0, false
-	}
-	if j+3 <= n && lower(text[j]) == 'o' && lower(text[j+1]) == 'f' && text[j+2] == ' ' {
-		j += 3
+	// Clinical systems write "12-Mar-1984" and "12/Mar/1984"; prose
+	// writes "12 March 1984". The separator after the month must match.
+	var sep byte
+	if j < n && (text[j] == '-' || text[j] == '/') {
+		sep = text[j]
+		j++
+	} else {
+		var ok bool
+		if j, ok = skipSpace(text, j); !ok {
+			return 0, false
+		}
+		if j+3 <= n && lower(text[j]) == 'o' && lower(text[j+1]) == 'f' && text[j+2] == ' ' {
+			j += 3
+		}
 	}
 	ms := j
 	for j < n && isASCIILetter(text[j]) && j-ms < 10 {
@@ -55,14 +68,22 @@ func (s *scanner) dateDayFirst(g group) (int, bool) {
 	if month == 0 {
 		return 0, false
 	}
-	if j < n && text[j] == '.' {
+	if sep != 0 {
+		if j >= n || text[j] != sep {
+			return 0, false
+		}
 		j++
-	}
-	if j < n && text[j] == ',' {
-		j++
-	}
-	if j, ok = skipSpace(text, j); !ok {
-		return 0, false
+	} else {
+		if j < n && text[j] == '.' {
+			j++
+		}
+		if j < n && text[j] == ',' {
+			j++
+		}
+		var ok bool
+		if j, ok = skipSpace(text, j); !ok {
+			return 0, false
+		}
 	}
 	ys := j
 	for j < n && isDigit(text[j]) && j-ys < 5 {

@@ -85,9 +85,9 @@ type Detector struct {
 	numberContext *termSet
 	idContext     *termSet
 	dobContext    *termSet
-	special   *termSet
-	marketing *termSet
-	optOut    *termSet
+	special       *termSet
+	marketing     *termSet
+	optOut        *termSet
 }
 
 // Mask bits of the context term set.

@@ -8,6 +8,7 @@ package detect
 const (
 	lo8 = 0x0101010101010101
 	hi8 = 0x8080808080808080
+	lo7 = 0x7f7f7f7f7f7f7f7f
 )
 
 // load8 reads eight bytes little-endian; the compiler merges the loads.

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"math/bits"
 	"sort"
 	"unicode"
 	"unicode/utf8"
@@ -26,17 +27,26 @@ type term struct {
 }
 
 // termSet matches a list of terms case-insensitively on word boundaries.
-// The prefilter is two tables: which bytes can start a term, and which
-// lower-cased byte pairs can, so most positions cost two table look-ups.
+// The prefilter is two tables: which bytes can start a term, and a filter
+// of the terms' first three bytes, so most word starts cost three look-ups.
 type termSet struct {
 	// firstLetters holds, for sets whose terms start with at most four
 	// distinct ASCII letters (the DOB words: d, b), each letter repeated in
 	// all eight bytes of a word, so scan can skip eight bytes at a time.
 	firstLetters []uint64
 	first        [256]bool
-	pair   [65536 / 64]uint64
-	byByte [256][]*term
-	empty  bool
+	// Terms of three or more bytes are indexed by their first three
+	// (lower case, a separator run read as one space), behind a 64 Kbit
+	// filter of hashed keys: with a policy's hundreds of terms, most word
+	// starts that pass the pair table fail here without a map look-up.
+	tri     map[uint32][]*term
+	triBits [65536 / 64]uint64
+	// short holds the terms of one or two bytes by first byte.
+	short [256][]*term
+	// asciiStarts is true when every term starts with an ASCII letter,
+	// digit or underscore, so that only word starts need a look.
+	asciiStarts bool
+	empty       bool
 }
 
 type termSetBuilder struct {
@@ -118,41 +128,36 @@ func normaliseTerm(raw string) (string, string) {
 }
 
 func (b *termSetBuilder) build() *termSet {
-	s := &termSet{empty: len(b.order) == 0}
+	s := &termSet{empty: len(b.order) == 0, tri: map[uint32][]*term{}, asciiStarts: true}
 	// Longest first, so that "sexual health clinic" wins over "sexual
 	// health"; ties in a stable order.
 	sort.SliceStable(b.order, func(i, j int) bool { return len(b.order[i].text) > len(b.order[j].text) })
 	for _, t := range b.order {
 		c := t.text[0]
-		s.byByte[c] = append(s.byByte[c], t)
+		if !isASCIIWord(c) {
+			s.asciiStarts = false
+		}
+		if len(t.text) >= 3 {
+			k := key3(t.text[0], t.text[1], t.text[2])
+			s.tri[k] = append(s.tri[k], t)
+			h := hash16(k)
+			s.triBits[h>>6] |= 1 << (h & 63)
+		} else {
+			s.short[c] = append(s.short[c], t)
+		}
 		s.first[c] = true
 		if c >= 'a' && c <= 'z' {
 			s.first[c-32] = true
 		}
-		if len(t.text) == 1 {
-			for x := 0; x < 256; x++ {
-				s.setPair(c, byte(x))
-			}
-		} else if t.text[1] == ' ' {
-			for _, x := range []byte{' ', '\t', '\n', '\r', '-', 0xc2} {
-				s.setPair(c, x)
-			}
-		} else {
-			s.setPair(c, t.text[1])
-			if t.text[1] == '\'' {
-				s.setPair(c, 0xe2)
-			}
-		}
 	}
 	var letters []uint64
-	for c := 'a'; c <= 'z'; c++ {
-		if len(s.byByte[c]) > 0 {
-			letters = append(letters, uint64(c)*lo8)
-		}
-	}
 	others := 0
-	for c := range s.byByte {
-		if len(s.byByte[c]) > 0 && (c < 'a' || c > 'z') {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'A' && c <= 'Z' || !s.first[c]:
+		case c >= 'a' && c <= 'z':
+			letters = append(letters, uint64(c)*lo8)
+		default:
 			others++
 		}
 	}
@@ -179,24 +184,6 @@ func (s *termSet) skipBlocks(text string, i, to int) int {
 	return i
 }
 
-func (s *termSet) setPair(a, b byte) {
-	k := uint16(a)<<8 | uint16(b)
-	s.pair[k>>6] |= 1 << (k & 63)
-	if b >= 'a' && b <= 'z' {
-		s.setPairExact(a, b-32)
-	}
-}
-
-func (s *termSet) setPairExact(a, b byte) {
-	k := uint16(a)<<8 | uint16(b)
-	s.pair[k>>6] |= 1 << (k & 63)
-}
-
-func (s *termSet) hasPair(a, b byte) bool {
-	k := uint16(lower(a))<<8 | uint16(b)
-	return s.pair[k>>6]&(1<<(k&63)) != 0
-}
-
 // find returns every non-overlapping match in text, one TermHit per
 // category of each matched term.
 func (s *termSet) find(text string) []TermHit {
@@ -218,28 +205,189 @@ func (s *termSet) find(text string) []TermHit {
 // checked against the whole text, so a window never creates a false word
 // start.
 func (s *termSet) scan(text string, from, to int, fn func(start, end int, t *term) bool) {
-	n := len(text)
-	for i := from; i < to; i++ {
+	if s.asciiStarts && s.firstLetters == nil {
+		s.scanStarts(text, from, to, fn)
+		return
+	}
+	i := from
+	for i < to {
+		stop := to
 		if s.firstLetters != nil {
 			if i = s.skipBlocks(text, i, to); i >= to {
 				return
 			}
+			stop = min(i+8, to)
 		}
-		c := text[i]
-		if !s.first[c] {
-			continue
+		for i < stop {
+			// The cheap table tests stay inline in the loop; the word-start
+			// test comes last because it is the dearer one, though most
+			// positions inside words fail there.
+			c := text[i]
+			if !s.first[c] || isASCIIWord(c) && i > 0 && isASCIIWord(text[i-1]) || s.rejects(text, i) {
+				i++
+				continue
+			}
+			end, t := s.matchWordAt(text, i)
+			if t == nil {
+				i++
+				continue
+			}
+			if !fn(i, end, t) {
+				return
+			}
+			i = end
 		}
-		if i+1 < n && !s.hasPair(c, text[i+1]) {
-			continue
+	}
+}
+
+// rejects is the trigram prefilter at a word start: the common case, a
+// word of plain letters, is rejected on its first three; anything else is
+// left to matchWordAt.
+func (s *termSet) rejects(text string, i int) bool {
+	if i+2 >= len(text) {
+		return false
+	}
+	c, c1, c2 := text[i], text[i+1], text[i+2]
+	if !isASCIIWord(c1) || !isASCIIWord(c2) && c2 != ' ' {
+		return false
+	}
+	h := hash16(key3(lower(c), lower(c1), lower(c2)))
+	return s.triBits[h>>6]&(1<<(h&63)) == 0 && s.short[lower(c)] == nil
+}
+
+// scanStarts is scan for sets whose terms all start with an ASCII letter,
+// digit or underscore: it finds the word starts of eight bytes at once and
+// looks only at those.
+func (s *termSet) scanStarts(text string, from, to int, fn func(start, end int, t *term) bool) {
+	n := len(text)
+	i := from
+	for i < to {
+		var m uint64
+		if i+8 <= n {
+			x := load8(text, i)
+			// wordMask, inlined by hand: the compiler will not.
+			y := x & lo7
+			f := y | 0x20*lo8
+			u := y ^ ('_' * lo8)
+			high := x & hi8
+			w := ((y|hi8)-'0'*lo8)&^((y|hi8)-('9'+1)*lo8)&hi8 |
+				((f|hi8)-'a'*lo8)&^((f|hi8)-('z'+1)*lo8)&hi8 |
+				^((u|hi8)-lo8)&hi8 | high
+			var prevWord, prevHigh uint64
+			if i > 0 {
+				if p := text[i-1]; p >= 0x80 {
+					prevWord, prevHigh = 0x80, 0x80
+				} else if asciiWord[p] {
+					prevWord = 0x80
+				}
+			}
+			ascii := w &^ high
+			// An ASCII word byte after a non-word byte starts a word; one
+			// after a multi-byte character may (“hiv”), which matchWordAt
+			// settles by decoding it.
+			m = ascii&^(w<<8|prevWord) | ascii&(high<<8|prevHigh)
+			if i+8 > to {
+				m &= 1<<(uint(to-i)*8) - 1
+			}
+		} else {
+			// The last few bytes, one at a time.
+			for k := i; k < to; k++ {
+				if isASCIIWord(text[k]) && !(k > 0 && isASCIIWord(text[k-1])) {
+					m |= 0x80 << (uint(k-i) * 8)
+				}
+			}
 		}
-		// Terms starting with a word character need a word start. The
-		// check comes after the table look-ups because it is the dearer one,
-		// and most positions inside words fail here.
-		if isASCIIWord(c) && i > 0 && isASCIIWord(text[i-1]) {
-			continue
+		next := i + 8
+		for m != 0 {
+			p := i + bits.TrailingZeros64(m)>>3
+			m &= m - 1
+			c := text[p]
+			if !s.first[c] {
+				continue
+			}
+			// rejects, inlined by hand.
+			if p+2 < n {
+				c1, c2 := text[p+1], text[p+2]
+				if asciiWord[c1] && (asciiWord[c2] || c2 == ' ') {
+					h := hash16(key3(lowerByte[c], lowerByte[c1], lowerByte[c2]))
+					if s.triBits[h>>6]&(1<<(h&63)) == 0 && s.short[lowerByte[c]] == nil {
+						continue
+					}
+				}
+			}
+			end, t := s.matchWordAt(text, p)
+			if t == nil {
+				continue
+			}
+			if !fn(p, end, t) {
+				return
+			}
+			next = end
+			break
 		}
-		checked, inWord := false, false
-		for _, t := range s.byByte[lower(c)] {
+		i = next
+	}
+}
+
+var asciiWord, lowerByte = func() (w [256]bool, l [256]byte) {
+	for c := 0; c < 256; c++ {
+		w[c] = c < 0x80 && isASCIIWord(byte(c))
+		l[c] = lower(byte(c))
+	}
+	return
+}()
+
+// wordMask sets the high bit of each byte of x that is an ASCII letter,
+// digit or underscore, or not ASCII. Every test is exact per byte: the
+// high bit is cleared before subtracting, so no borrow crosses bytes.
+func wordMask(x uint64) uint64 {
+	y := x & lo7
+	f := y | 0x20*lo8 // letters folded to lower case
+	ge := func(v uint64, k uint64) uint64 { return ((v | hi8) - k*lo8) & hi8 }
+	digits := ge(y, '0') &^ ge(y, '9'+1)
+	letters := ge(f, 'a') &^ ge(f, 'z'+1)
+	u := y ^ ('_' * lo8)
+	under := ^((u | hi8) - lo8) & hi8
+	return digits | letters | under | x&hi8
+}
+
+func key3(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }
+
+func hash16(k uint32) uint32 { return (k * 0x9e3779b1) >> 16 }
+
+// textKey reads the index key of the text at i the way matchAt compares:
+// ASCII lower case, a run of separators as one space, a curly apostrophe
+// as a straight one. ok is false when fewer than three characters remain.
+func textKey(text string, i int) (uint32, bool) {
+	n := len(text)
+	var k [3]byte
+	j := i
+	for p := 0; p < 3; p++ {
+		if j >= n {
+			return 0, false
+		}
+		c := text[j]
+		switch {
+		case p > 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '-' || c == 0xc2 && j+1 < n && text[j+1] == 0xa0):
+			k[p] = ' '
+			j = skipSeparators(text, j)
+		case c == 0xe2 && j+2 < n && text[j+1] == 0x80 && text[j+2] == 0x99:
+			k[p] = '\''
+			j += 3
+		default:
+			k[p] = lower(c)
+			j++
+		}
+	}
+	return key3(k[0], k[1], k[2]), true
+}
+
+// matchWordAt returns the longest term matching at i, if any, and its end.
+// The caller has done the table tests.
+func (s *termSet) matchWordAt(text string, i int) (int, *term) {
+	checked, inWord := false, false
+	try := func(ts []*term) (int, *term) {
+		for _, t := range ts {
 			if t.wordStart {
 				if !checked {
 					checked, inWord = true, wordBefore(text, i)
@@ -249,14 +397,19 @@ func (s *termSet) scan(text string, from, to int, fn func(start, end int, t *ter
 				}
 			}
 			if end, ok := t.matchAt(text, i); ok {
-				if !fn(i, end, t) {
-					return
-				}
-				i = end - 1
-				break
+				return end, t
+			}
+		}
+		return 0, nil
+	}
+	if k, ok := textKey(text, i); ok {
+		if h := hash16(k); s.triBits[h>>6]&(1<<(h&63)) != 0 {
+			if end, t := try(s.tri[k]); t != nil {
+				return end, t
 			}
 		}
 	}
+	return try(s.short[lower(text[i])])
 }
 
 // matchAt reports whether t matches text at i, and where the match ends.

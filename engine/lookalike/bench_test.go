@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/sendguard/sendguard/engine/address"
 	"github.com/stretchr/testify/require"
 )
 
@@ -116,7 +117,13 @@ func FuzzLookup(f *testing.F) {
 		if len(got) > maxMatches {
 			t.Fatalf("Lookup(%q) returned %d matches", typed, len(got))
 		}
+		if again := ix.Lookup(typed); len(again) != len(got) || (len(got) > 0 && again[0] != got[0]) {
+			t.Fatalf("Lookup(%q) is not deterministic: %v then %v", typed, got, again)
+		}
 		for i, m := range got {
+			if c, ok := address.Normalize(m.Candidate); !ok || c != m.Candidate {
+				t.Fatalf("Lookup(%q)[%d] = %+v: candidate is not a canonical address", typed, i, m)
+			}
 			if !ix.Contains(m.Candidate) && m.Reason != ReasonDomainSlip && m.Reason != ReasonHomoglyph {
 				t.Fatalf("Lookup(%q)[%d] = %+v: an edit match must be a known address", typed, i, m)
 			}

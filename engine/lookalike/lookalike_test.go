@@ -12,6 +12,7 @@ import (
 // the domains the policy knows.
 var (
 	testKnown = []string{
+		"uhb.person@uhb.nhs.uk", "someone.old@aol.com", "x@yahoo.fr",
 		"am.other@nhs.net", "john.smith@nhs.net", "john.smith2@nhs.net",
 		"mary.jones@nhs.net", "dave.clarke@nhs.net", "william.brown@nhs.net",
 		"olivia.wood@nhs.net", "ian.hill@nhs.net", "al@practice.co.uk",
@@ -71,6 +72,15 @@ func TestLookup(t *testing.T) {
 		{"homoglyph domain punycode", "someone@nhs.xn--nt-nlc", Match{"someone@nhs.net", ReasonHomoglyph, 1}},
 		{"homoglyph everywhere", "mаry.jones@nhs.nеt", Match{"mary.jones@nhs.net", ReasonHomoglyph, 2}},
 		{"subdomain slip", "lisa.young@leads.nhs.uk", Match{"lisa.young@leeds.nhs.uk", ReasonDomainSlip, 1}},
+		{"gmail.c cut short", "someone@gmail.c", Match{"someone@gmail.com", ReasonDomainSlip, 2}},
+		{"comma for dot", "someone@nhs,net", Match{"someone@nhs.net", ReasonDomainSlip, 1}},
+		{"missing dot", "someone@nhsnet", Match{"someone@nhs.net", ReasonDomainSlip, 1}},
+		{"two addresses", "a@nhs.net,b@nhs.net", Match{}},
+		{"comment in a malformed address", "(dr)someone@gmial,com", Match{}},
+		{"mailto with a malformed domain", "mailto:someone@gmial,com", Match{}},
+		{"malformed domain", "someone@#gmail.com", Match{"someone@gmail.com", ReasonDomainSlip, 1}},
+		{"short name substitution near key", "someone@aok.com", Match{"someone@aol.com", ReasonDomainSlip, 1}},
+		{"yahoo.fr and a known yahoo.co.uk", "someone@yahoo.co.ul", Match{"someone@yahoo.co.uk", ReasonDomainSlip, 1}},
 
 		// Must not fire.
 		{"exact known", "am.other@nhs.net", Match{}},
@@ -83,6 +93,11 @@ func TestLookup(t *testing.T) {
 		{"known domain new person", "someone.else@gmail.com", Match{}},
 		{"short label far keys", "someone@nhs.uk", Match{}},
 		{"ccTLD swap", "someone@hotmail.co.nz", Match{}},
+		{"short TLD far keys", "someone@yahoo.fi", Match{}},
+		{"short name far keys", "someone@aon.com", Match{}},
+		{"short subdomain far keys", "someone@uhl.nhs.uk", Match{}},
+		{"two slips in a short name", "someone@nsh.met", Match{}},
+		{"local and domain slip together", "mary.jone@nhs.met", Match{"mary.jone@nhs.net", ReasonDomainSlip, 1}},
 		{"subdomain of a known domain", "someone@mail.nhs.net", Match{}},
 		{"not an address", "not an address", Match{}},
 		{"empty", "", Match{}},
@@ -221,4 +236,11 @@ func TestOneEdit(t *testing.T) {
 	}
 	assert.Equal(t, 3, osa([]rune("kitten"), []rune("sitting")))
 	assert.Equal(t, 1, osa([]rune("ca"), []rune("ac")))
+}
+
+func TestDuplicates(t *testing.T) {
+	ix := New([]string{"mary.jones@nhs.net", "Mary.Jones@NHS.net", "<mary.jones@nhs.net>", "john.smith@nhs.net"}, nil)
+	assert.Equal(t, 2, ix.Len())
+	assert.True(t, ix.Contains("mary.jones@nhs.net"))
+	assert.Equal(t, []Match{{"mary.jones@nhs.net", ReasonTransposition, 1}}, ix.Lookup("mary.jnoes@nhs.net"))
 }

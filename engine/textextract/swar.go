@@ -45,3 +45,22 @@ func plainRun(s string, i int, atStart bool) int {
 	}
 	return i
 }
+
+// clean reports whether s is ASCII without carriage returns, which Plain
+// returns untouched.
+func clean(s string) bool {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := load8(s, i)
+		cr := x ^ ('\r' * lo8)
+		if x&hi8|(cr-lo8)&^cr&hi8 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

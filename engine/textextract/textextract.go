@@ -36,14 +36,7 @@ func Text(contentType, content string) string {
 // minus) become "-", and invalid UTF-8 bytes become spaces. Text that
 // needs none of this is returned as is, without copying.
 func Plain(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\r' || c >= 0x80 {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if clean(s) {
 		return s
 	}
 	var b strings.Builder

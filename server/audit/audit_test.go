@@ -409,8 +409,9 @@ func TestBreachWorkflow(t *testing.T) {
 }
 
 func TestAssessBreach(t *testing.T) {
-	bp := engine.BreachPolicy{MinExposedPatients: 3, RedInsecure: true}
-	five := []string{"a@gmail.com", "b@gmail.com", "c@gmail.com", "d@gmail.com", "e@gmail.com"}
+	p := engine.Policy{Breach: engine.BreachPolicy{MinExposedPatients: 3, RedInsecure: true}, PersonalDomains: []string{"gmail.com", "hotmail.co.uk"}}
+	five := []string{"a@gmail.com", "b@gmail.com", "c@hotmail.co.uk", "d@gmail.com", "e@gmail.com"}
+	partners := []string{"a@supplier.com", "b@supplier.com", "c@council.gov.uk", "d@gmail.com"}
 	tests := map[string]struct {
 		v        engine.Verdict
 		rule     string
@@ -418,6 +419,7 @@ func TestAssessBreach(t *testing.T) {
 	}{
 		"nothing":          {engine.Verdict{Classification: engine.Green}, "", 0},
 		"bulk below":       {engine.Verdict{Classification: engine.Green, Findings: []engine.Finding{{Rule: engine.RuleBulkVisibleRecipients, Recipients: five[:2]}}}, "", 0},
+		"bulk of partners": {engine.Verdict{Classification: engine.Green, Findings: []engine.Finding{{Rule: engine.RuleBulkVisibleRecipients, Recipients: partners}}}, "", 0},
 		"bulk at":          {engine.Verdict{Classification: engine.Green, Findings: []engine.Finding{{Rule: engine.RuleBulkVisibleRecipients, Recipients: five[:3]}}}, engine.RuleBulkVisibleRecipients, 3},
 		"red insecure":     {engine.Verdict{Classification: engine.Red, Findings: []engine.Finding{{Rule: engine.RuleInsecureRecipient, Evidence: []engine.Evidence{{Kind: "nhs-number", Masked: "*** *** 5919"}, {Kind: "nhs-number", Masked: "*** *** 1234"}}}}}, engine.RuleInsecureRecipient, 2},
 		"amber insecure":   {engine.Verdict{Classification: engine.Amber, Findings: []engine.Finding{{Rule: engine.RuleInsecureRecipient}}}, "", 0},
@@ -426,7 +428,7 @@ func TestAssessBreach(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			b := audit.AssessBreach(bp, tc.v, &engine.Message{})
+			b := audit.AssessBreach(p, tc.v)
 			if tc.rule == "" {
 				assert.Nil(t, b)
 				return

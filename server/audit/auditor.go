@@ -227,7 +227,7 @@ func (a *Auditor) sync(ctx context.Context, eng *engine.Engine, mb MailboxRef, r
 		return err
 	}
 	keys := a.History.Keys()
-	bp := eng.Policy().Breach
+	policy := eng.Policy()
 	var prepared *engine.Prepared
 	reset := false
 	for {
@@ -298,7 +298,7 @@ func (a *Auditor) sync(ctx context.Context, eng *engine.Engine, mb MailboxRef, r
 				}
 				au.RecipientHashes = append(au.RecipientHashes, hs)
 			}
-			au.Breach = AssessBreach(bp, v, &m.Message)
+			au.Breach = AssessBreach(policy, v)
 			audited = append(audited, au)
 		}
 		next := page.NextLink

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,10 +85,14 @@ var insecureRules = map[string]bool{
 }
 
 // AssessBreach decides whether a verdict is likely reportable under the
-// policy: patients' addresses exposed to each other (bulk-visible
-// recipients, at least MinExposedPatients of them), or red or amber data
-// sent insecurely when the policy says so. It returns nil otherwise.
-func AssessBreach(bp engine.BreachPolicy, v engine.Verdict, m *engine.Message) *Breach {
+// policy: patients' addresses exposed to each other (a bulk-visible
+// finding naming at least Breach.MinExposedPatients personal webmail
+// addresses, the engine's sign of a patient), or red or amber data sent
+// insecurely when Breach.RedInsecure or AmberInsecure say so. It returns
+// nil otherwise. Other external addresses exposed to each other (partners,
+// suppliers) stay findings: they are rarely a reportable breach.
+func AssessBreach(p engine.Policy, v engine.Verdict) *Breach {
+	bp := p.Breach
 	var b *Breach
 	consider := func(f engine.Finding, affected int) {
 		if b == nil {
@@ -96,16 +101,16 @@ func AssessBreach(bp engine.BreachPolicy, v engine.Verdict, m *engine.Message) *
 			b.Rule, b.Affected = f.Rule, affected
 		}
 		b.Rules = append(b.Rules, f.Rule)
-		b.Evidence = append(b.Evidence, f.Evidence...)
+		for _, e := range f.Evidence {
+			if !slices.Contains(b.Evidence, e) {
+				b.Evidence = append(b.Evidence, e)
+			}
+		}
 	}
 	for _, f := range v.Findings {
 		switch {
 		case f.Rule == engine.RuleBulkVisibleRecipients:
-			exposed := len(f.Recipients)
-			if exposed == 0 {
-				exposed = externalVisible(m)
-			}
-			if bp.MinExposedPatients > 0 && exposed >= bp.MinExposedPatients {
+			if exposed := personal(p, f.Recipients); bp.MinExposedPatients > 0 && exposed >= bp.MinExposedPatients {
 				consider(f, exposed)
 			}
 		case insecureRules[f.Rule]:
@@ -117,18 +122,12 @@ func AssessBreach(bp engine.BreachPolicy, v engine.Verdict, m *engine.Message) *
 	return b
 }
 
-// externalVisible counts To and Cc addresses outside the sender's domain.
-func externalVisible(m *engine.Message) int {
-	var own string
-	if m.From != nil {
-		if a, ok := address.Normalize(m.From.EmailAddress.Address); ok {
-			_, own = address.Split(a)
-		}
-	}
+// personal counts addresses at the policy's personal webmail domains.
+func personal(p engine.Policy, addrs []string) int {
 	n := 0
-	for _, r := range append(append([]engine.Recipient(nil), m.ToRecipients...), m.CcRecipients...) {
-		if a, ok := address.Normalize(r.EmailAddress.Address); ok {
-			if _, d := address.Split(a); d != own {
+	for _, raw := range addrs {
+		if a, ok := address.Normalize(raw); ok {
+			if _, d := address.Split(a); address.InDomains(d, p.PersonalDomains) {
 				n++
 			}
 		}

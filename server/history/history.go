@@ -126,6 +126,9 @@ type Book struct {
 
 // NewBook returns an empty history.
 func NewBook(tenant, sender string) *Book {
+	if a, ok := Normalize(sender); ok {
+		sender = a
+	}
 	return &Book{Tenant: tenant, Sender: sender, entries: map[string]*Entry{}, dirty: map[string]bool{}, grew: true}
 }
 

@@ -11,6 +11,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sendguard/sendguard/engine"
+	"github.com/sendguard/sendguard/engine/apierr"
 	"github.com/sendguard/sendguard/engine/checkhttp"
 	"github.com/sendguard/sendguard/server/domain"
 	"github.com/sendguard/sendguard/server/metrics"
@@ -168,7 +170,18 @@ func (s *Server) engineFor(r *http.Request) (*engine.Engine, error) {
 	if !ok {
 		return nil, errUnauthenticated
 	}
-	return s.cfg.Engines.For(r.Context(), p.TenantID)
+	eng, err := s.cfg.Engines.For(r.Context(), p.TenantID)
+	if err != nil {
+		var ae *apierr.Error
+		if errors.As(err, &ae) {
+			return nil, ae
+		}
+		// The check handler writes the envelope but does not log; say here
+		// why checks fail (store errors never carry message content).
+		s.log.Error("cannot load the tenant's policy", "tenant", p.TenantID, "err", err.Error())
+		return nil, apierr.New(apierr.Unavailable, "the tenant's policy cannot be loaded; try again")
+	}
+	return eng, nil
 }
 
 func (s *Server) onVerdict(_ *http.Request, v engine.Verdict) {

@@ -27,3 +27,9 @@ func ParseSlowTier(b []byte) (Parsed, error) {
 	out, _, err := parseEnmime(slowParser, b, Options{}, 0)
 	return out, err
 }
+
+// SimpleList and GeneralList expose the two address-list readers.
+var (
+	SimpleList  = simpleList
+	GeneralList = generalList
+)

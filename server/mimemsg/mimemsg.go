@@ -9,8 +9,9 @@
 // no error or warning quotes message content, because message content is
 // patient data.
 //
-// It imports the engine's types and github.com/jhillyerd/enmime; it must not
-// import anything under server/ or wasm/, so that any server part can use it.
+// It imports the engine's types, github.com/jhillyerd/enmime and
+// golang.org/x/text's charset tables; it must not import anything under
+// server/ or wasm/, so that any server part can use it.
 package mimemsg
 
 import (

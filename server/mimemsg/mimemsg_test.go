@@ -449,3 +449,39 @@ text ` + secret + `
 		assert.NotContains(t, w.Kind+w.Where, secret)
 	}
 }
+
+// TestSimpleAddressListsMatchNetMail: the shortcut for plain address lists
+// must read exactly what the general parser reads, and leave everything
+// else to it.
+func TestSimpleAddressListsMatchNetMail(t *testing.T) {
+	tests := map[string]struct {
+		list   string
+		simple bool
+	}{
+		"one":                 {"a@example.com", true},
+		"several":             {"a@example.com, b.c@example.org,d-e+f@sub.example.co.uk", true},
+		"apostrophe":          {"o'brien@example.com", true},
+		"no dot in domain":    {"greg@inbucket", true},
+		"uppercase":           {"Am.Other@NHS.NET", true},
+		"whitespace and tabs": {" a@b.com ,\tc@d.com ", true},
+		"double dot":          {"c..bland@enron.com, a@b.com", false},
+		"leading dot":         {".a@b.com", false},
+		"empty element":       {"a@b.com,,c@d.com", false},
+		"trailing comma":      {"a@b.com,", false},
+		"two at signs":        {"a@b@c.com", false},
+		"space inside":        {"a b@c.com", false},
+		"named":               {"Pat <p@example.com>", false},
+		"group":               {"undisclosed-recipients:;", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			general, generalOK := mimemsg.GeneralList(tc.list)
+			simple, ok := mimemsg.SimpleList(tc.list)
+			require.Equal(t, tc.simple, ok)
+			if ok {
+				assert.True(t, generalOK, "the shortcut took a list net/mail rejects")
+				assert.Equal(t, general, simple)
+			}
+		})
+	}
+}

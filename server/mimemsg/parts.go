@@ -126,9 +126,10 @@ func (w *walker) attach(p *enmime.Part, ct, disp string, content []byte) {
 	w.msg.Attachments = append(w.msg.Attachments, a)
 }
 
-// finish picks the Body: the first HTML part of the message itself, else
-// its first text part, else the same from a forwarded message. Every other
-// non-empty body becomes an alternative, in document order.
+// finish picks the Body: the first non-empty HTML part of the message
+// itself, else its first non-empty text part, else the same from a
+// forwarded message, else an empty part. Every other non-empty body
+// becomes an alternative, in document order.
 func (w *walker) finish() {
 	chosen := -1
 	for _, pass := range []struct {
@@ -136,7 +137,7 @@ func (w *walker) finish() {
 		kind   string
 	}{{false, "html"}, {false, "text"}, {true, "html"}, {true, "text"}} {
 		for i, b := range w.bodies {
-			if b.nested == pass.nested && b.body.ContentType == pass.kind {
+			if b.nested == pass.nested && b.body.ContentType == pass.kind && strings.TrimSpace(b.body.Content) != "" {
 				chosen = i
 				break
 			}
@@ -144,6 +145,9 @@ func (w *walker) finish() {
 		if chosen >= 0 {
 			break
 		}
+	}
+	if chosen < 0 && len(w.bodies) > 0 {
+		chosen = 0
 	}
 	if chosen < 0 {
 		w.msg.Body = engine.ItemBody{ContentType: "text"}

@@ -29,20 +29,30 @@ const maxStdDepth = 16
 
 // stdTree builds an enmime part tree with raw content, or reports false.
 func stdTree(b []byte) (*enmime.Part, bool) {
-	br := bufio.NewReaderSize(bytes.NewReader(b), 4096)
+	if !uniformLineEnds(b) {
+		return nil, false
+	}
+	r := bytes.NewReader(b)
+	br := bufio.NewReaderSize(r, 4096)
 	h, err := textproto.NewReader(br).ReadMIMEHeader()
 	if err != nil || len(h) == 0 {
 		return nil, false
 	}
-	body, err := io.ReadAll(br)
-	if err != nil {
-		return nil, false
-	}
+	// The body is the rest of b: slice it rather than copy it.
+	body := b[len(b)-r.Len()-br.Buffered():]
 	root := &enmime.Part{PartID: "0", Header: h}
 	if !stdPart(root, body, 0) {
 		return nil, false
 	}
 	return root, true
+}
+
+// uniformLineEnds reports whether b ends every line the same way, LF or
+// CRLF, with no stray CR. The two parsers split mixed line ends around
+// boundaries differently; enmime's way is the reference.
+func uniformLineEnds(b []byte) bool {
+	cr := bytes.Count(b, []byte{'\r'})
+	return cr == 0 || (cr == bytes.Count(b, []byte("\r\n")) && cr == bytes.Count(b, []byte{'\n'}))
 }
 
 // stdPart fills in p from its header and content, recursing into
@@ -52,7 +62,9 @@ func stdPart(p *enmime.Part, content []byte, depth int) bool {
 	mtype, params := "", map[string]string{}
 	if ctype != "" {
 		var err error
-		if mtype, params, err = mime.ParseMediaType(ctype); err != nil {
+		// Go's parser accepts a bare token (it also reads
+		// Content-Disposition); a type needs its slash.
+		if mtype, params, err = mime.ParseMediaType(ctype); err != nil || !strings.Contains(mtype, "/") {
 			return false
 		}
 	} else if p.PartID == "0" {
@@ -94,6 +106,11 @@ func stdPart(p *enmime.Part, content []byte, depth int) bool {
 	}
 	boundary := params["boundary"]
 	if boundary == "" || depth >= maxStdDepth {
+		return false
+	}
+	// mime/multipart ends quietly where the close delimiter is missing;
+	// enmime keeps what follows and warns.
+	if !bytes.Contains(content, []byte("--"+boundary+"--")) {
 		return false
 	}
 	mr := multipart.NewReader(bytes.NewReader(content), boundary)

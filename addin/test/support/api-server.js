@@ -8,7 +8,7 @@
 import { createServer } from "node:http";
 
 /**
- * @typedef {{status?: number, json?: *, delayMs?: number, drop?: boolean}} Reply
+ * @typedef {{status?: number, json?: *, headers?: object, delayMs?: number, drop?: boolean}} Reply
  * @typedef {{[route: string]: Reply | ((body: *, req: object) => Reply)}} Routes
  *   keys like "GET /api/v1/policy"
  */
@@ -43,7 +43,7 @@ export async function startApi(routes) {
           req.socket.destroy();
           return;
         }
-        res.writeHead(reply.status || 200, { "Content-Type": "application/json" });
+        res.writeHead(reply.status || 200, { "Content-Type": "application/json", ...(reply.headers || {}) });
         res.end(reply.json === undefined ? "" : JSON.stringify(reply.json));
       };
       if (reply.delayMs) setTimeout(send, reply.delayMs);

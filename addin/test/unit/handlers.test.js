@@ -321,3 +321,29 @@ test("the real WebAssembly engine checks in the runtime", async () => {
   assert.equal(r.verdict.engine, JSON.parse(corpus("green-internal-meeting")).engine);
   assert.equal(r.raw, JSON.stringify(r.verdict).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026"));
 });
+
+test("the server's built-in policy (ETag 0) is not compiled again in the runtime", async (t) => {
+  for (const [name, etag, wantText] of [
+    ["built-in", '"0"', false],
+    ["tenant policy", '"3"', true],
+  ]) {
+    await t.test(name, async () => {
+      api.routes["GET /api/v1/policy"] = { json: defaultPolicy, headers: { ETag: etag } };
+      const set = [];
+      const load = async () => ({ check: () => JSON.stringify(ALLOW), setPolicy: (p) => (set.push(p), ""), version: "x" });
+      const { office } = outlook();
+      assert.deepEqual(await send(office, env(office, { load })), { allowEvent: true });
+      assert.equal(set.some((p) => p !== ""), wantText, `setPolicy calls: ${set.map((p) => p.slice(0, 20))}`);
+    });
+  }
+});
+
+test("recipient history fetched at send is reused by the next send in the runtime", async () => {
+  api.routes["POST /api/v1/recipients"] = { json: { knownRecipients: ["j.example@gmail.com"] } };
+  const { office } = outlook();
+  const e = env(office);
+  await send(office, e);
+  await send(office, e);
+  assert.equal(calls(api, "POST /api/v1/recipients").length, 1);
+  assert.deepEqual(calls(api, "POST /api/v1/check")[1].body.context, { knownRecipients: ["j.example@gmail.com"] });
+});

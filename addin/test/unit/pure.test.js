@@ -37,19 +37,22 @@ test("truncate", async (t) => {
 });
 
 test("escapeMarkdown leaves no active markup", () => {
-  assert.equal(escapeMarkdown("a *b* [c](d) _e_ #f"), "a \\*b\\* \\[c\\]\\(d\\) \\_e\\_ \\#f");
+  assert.equal(escapeMarkdown("a *b* [c](d) _e_ `f` \\"), "a \\*b\\* \\[c\\](d) \\_e\\_ \\`f\\` \\\\");
+  assert.equal(escapeMarkdown("Recipients can see each other's email addresses."), "Recipients can see each other's email addresses.");
 });
 
 test("fitAlert drops bullets to fit and says how many", () => {
-  const bullets = Array.from({ length: 40 }, (_, i) => `- finding number ${i} with some words to make it long`);
-  const text = fitAlert({ head: "Head", bullets, tail: "Tail", more: (n) => `- and ${n} more`, max: 500 });
+  const bullets = Array.from({ length: 40 }, (_, i) => `finding number ${i} with some words to make it long`);
+  const render = (items) => ["Head"].concat(items.map((i) => "- " + i)).concat(["Tail"]).join("\n");
+  const text = fitAlert(render, bullets, (n) => `and ${n} more`, 500);
   assert.ok(text.length <= 500, `length ${text.length}`);
   assert.match(text, /^Head\n- finding number 0/);
   assert.match(text, /- and \d+ more\nTail$/);
 });
 
 test("fitAlert cuts a single overlong bullet", () => {
-  const text = fitAlert({ head: "H", bullets: ["- " + "x".repeat(900)], tail: "T", more: () => "", max: 200 });
+  const render = (items) => ["H"].concat(items).concat(["T"]).join("\n");
+  const text = fitAlert(render, ["x".repeat(900)], () => "", 200);
   assert.ok(text.length <= 200);
   assert.match(text, /…\nT$/);
 });
@@ -158,7 +161,7 @@ test("completionFor", async (t) => {
         assert.equal(o.sendModeOverride, undefined);
         assert.equal(o.commandId, REVIEW_BUTTON);
         assert.match(o.errorMessage, /Fix: Add \[secure\] to the subject/);
-        assert.match(o.errorMessageMarkdown, /\*Fix: Add \\\[secure\\\] to the subject\*/);
+        assert.match(o.errorMessageMarkdown, /^\*\*Sendguard stopped this email\.\*\*\n\n- Patient data to an address that is not secure \*Fix: Add \\\[secure\\\] to the subject\*\r- /);
         assert.match(o.errorMessage, /^Sendguard stopped this email\./);
       },
     },

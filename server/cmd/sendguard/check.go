@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/sendguard/sendguard/engine"
+	"github.com/sendguard/sendguard/engine/apierr"
 	"github.com/sendguard/sendguard/server/mimemsg"
 )
 
@@ -289,6 +290,8 @@ func (c *checker) run(inputs []string) int {
 			code = worse(code, c.print(jobs[i].source, results[i]))
 			results[i] = result{}
 		}
+		// Show progress on a long run without a write per message.
+		c.out.Flush()
 	}
 	return code
 }
@@ -401,7 +404,7 @@ func (c *checker) print(source string, r result) int {
 		if c.opts.json {
 			var e jsonError
 			e.Source = source
-			e.Error.Code = "invalid"
+			e.Error.Code = errorCode(r.err)
 			e.Error.Message = r.err.Error()
 			c.writeJSON(e)
 		}
@@ -424,6 +427,18 @@ func (c *checker) print(source string, r result) int {
 		return exitWarn
 	}
 	return exitAllow
+}
+
+// errorCode maps an input error to the API's codes (engine/apierr), so a
+// --json consumer reads the same codes as the HTTP API gives.
+func errorCode(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return apierr.NotFound
+	case errors.Is(err, mimemsg.ErrTooLarge):
+		return apierr.TooLarge
+	}
+	return apierr.Invalid
 }
 
 func (c *checker) writeJSON(v any) {

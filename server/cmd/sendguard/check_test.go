@@ -190,6 +190,10 @@ func TestCheckStdin(t *testing.T) {
 		"a message on stdin, JSON":  {stdin: string(msg), json: true, want: exitBlock, wantLine: `{"source":"-","action":"block"`},
 		"a message on stdin, human": {stdin: string(msg), want: exitBlock, wantLine: "BLOCK  -  "},
 		"empty stdin":               {stdin: "", json: true, want: exitUsage, wantLine: `{"source":"-","error":{"code":"invalid","message":"no message found: the input is empty"}}`},
+		"oversized stdin": {
+			stdin: "From: a@nhs.net\r\n\r\n" + strings.Repeat("x", 50<<20), json: true, want: exitUsage,
+			wantLine: `{"source":"-","error":{"code":"too_large","message":"message is too large: over the 50 MB limit"}}`,
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -427,4 +431,17 @@ func TestCheckThirdPartyMail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCheckJSONErrorLines: in --json mode an input that cannot be checked
+// is a line too, with the API's error codes, so a consumer loses nothing.
+func TestCheckJSONErrorLines(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.eml")
+	code, stdout, stderr := sendguard(t, nil, "check", "--json", missing, sample("internal-rota.eml"))
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "sendguard check: "+missing+": no such file or directory\n", stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, `{"source":"`+missing+`","error":{"code":"not_found","message":"no such file or directory"}}`, lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], `{"source":"`+sample("internal-rota.eml")+`","action":"allow"`), lines[1])
 }

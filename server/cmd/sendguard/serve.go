@@ -20,8 +20,10 @@ func init() {
 	}
 }
 
-// plugins are the components serve starts besides the core (the Graph
-// auditor adds itself here).
+// plugins are the components serve starts besides the core. Another verb
+// file adds its component from its own init, without editing this one:
+//
+//	func init() { plugins = append(plugins, audit.Plugin()) }
 var plugins []app.Plugin
 
 // runServe runs until SIGINT or SIGTERM, then shuts down gracefully.
