@@ -5,11 +5,14 @@
 package addin
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"sort"
 	"strings"
+	"time"
 )
 
 // web holds the hand-written pages, styles and icons. dist holds what the
@@ -33,6 +36,69 @@ func Files() fs.FS {
 	d, _ := fs.Sub(dist, "dist")
 	return layered{top: d, bottom: w}
 }
+
+// BaseURLPlaceholder is the string in the built handler script that
+// FilesFor replaces with the server's public base URL. Classic Outlook's
+// JavaScript-only runtime has no page location, and before Mailbox 1.14 no
+// Office.context.urls either, so the script cannot otherwise find its server.
+const BaseURLPlaceholder = "__SENDGUARD_BASE_URL__"
+
+// FilesFor is Files with the handler script told its server's public base
+// URL (the same base the manifest and AllowedJSON are rendered for). Serve
+// this rather than Files when the base URL is known.
+func FilesFor(baseURL string) fs.FS {
+	return baked{FS: Files(), base: strings.TrimRight(baseURL, "/")}
+}
+
+// baked substitutes the base URL into the handler script on open.
+type baked struct {
+	fs.FS
+	base string
+}
+
+func (b baked) Open(name string) (fs.File, error) {
+	f, err := b.FS.Open(name)
+	if err != nil || name != HandlerScript {
+		return f, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	src, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	// JSON string escaping keeps a hostile base URL from breaking out of
+	// the script's string literal; the placeholder sits inside quotes.
+	q, _ := json.Marshal(b.base)
+	out := bytes.ReplaceAll(src, []byte(BaseURLPlaceholder), q[1:len(q)-1])
+	return &memFile{name: st.Name(), mod: st.ModTime(), r: bytes.NewReader(out), size: int64(len(out))}, nil
+}
+
+func (b baked) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(b.FS, name) }
+
+// memFile is an opened in-memory file.
+type memFile struct {
+	name string
+	mod  time.Time
+	size int64
+	r    *bytes.Reader
+}
+
+func (m *memFile) Stat() (fs.FileInfo, error) { return m, nil }
+func (m *memFile) Read(p []byte) (int, error) { return m.r.Read(p) }
+func (m *memFile) Seek(off int64, whence int) (int64, error) {
+	return m.r.Seek(off, whence)
+}
+func (m *memFile) Close() error       { return nil }
+func (m *memFile) Name() string       { return m.name }
+func (m *memFile) Size() int64        { return m.size }
+func (m *memFile) Mode() fs.FileMode  { return 0o444 }
+func (m *memFile) ModTime() time.Time { return m.mod }
+func (m *memFile) IsDir() bool        { return false }
+func (m *memFile) Sys() any           { return nil }
 
 // Built reports whether `make addin` has run: the handler bundle exists.
 func Built() bool {

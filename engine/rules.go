@@ -129,24 +129,20 @@ func (ev *evaluation) describeContent() string {
 	s := fmt.Sprintf("The message identifies %s", plural(ev.patients, "patient", "patients"))
 	if ev.classification == Red {
 		cats := map[string]bool{}
-		var names []string
 		for _, t := range ev.special {
-			if !cats[t.category] {
-				cats[t.category] = true
-				names = append(names, t.category)
-			}
+			cats[t.category] = true
 		}
-		s += " with special-category detail (" + strings.Join(sortedUnique(names), ", ") + ")"
+		s += " with special-category detail (" + strings.Join(sortedKeys(cats), ", ") + ")"
 	}
 	return s + "."
 }
 
-func sortedUnique(s []string) []string {
-	m := map[string]bool{}
-	for _, x := range s {
-		m[x] = true
+// isAre agrees a verb with a count.
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
 	}
-	return sortedKeys(m)
+	return "are"
 }
 
 // secureFixes are the ways to make the message secure: the subject tag
@@ -188,7 +184,7 @@ func evalBulkVisible(ev *evaluation) *Finding {
 	switch {
 	case personal >= t.BulkPatientRecipients:
 		f.Detail = fmt.Sprintf("%s in To and Cc can see each other; %d %s personal webmail, likely patients.",
-			plural(len(exposed), "outside address", "outside addresses"), personal, map[bool]string{true: "is", false: "are"}[personal == 1])
+			plural(len(exposed), "outside address", "outside addresses"), personal, isAre(personal))
 	case len(exposed) >= t.BulkVisibleRecipients:
 		f.Severity = ActionWarn
 		f.Detail = fmt.Sprintf("%s in To and Cc can see each other.", plural(len(exposed), "outside address", "outside addresses"))
@@ -216,7 +212,7 @@ func evalInsecure(ev *evaluation) *Finding {
 	}
 	addrs := onMessageAddrs(bad)
 	detail := fmt.Sprintf("%s It goes to %s that %s not secure.", ev.contentPhrase(),
-		plural(len(bad), "address", "addresses"), map[bool]string{true: "is", false: "are"}[len(bad) == 1])
+		plural(len(bad), "address", "addresses"), isAre(len(bad)))
 	if n := viaLists(bad); n > 0 {
 		detail += fmt.Sprintf(" %s reached through a distribution list.", plural(n, "address is", "addresses are"))
 	}
@@ -249,7 +245,7 @@ func evalLookalike(ev *evaluation) *Finding {
 		return nil
 	}
 	return &Finding{
-		Detail:     fmt.Sprintf("%s you have not used before %s one slip away from one you have.", plural(len(recipients), "address", "addresses"), map[bool]string{true: "is", false: "are"}[len(recipients) == 1]),
+		Detail:     fmt.Sprintf("%s you have not used before %s one slip away from one you have.", plural(len(recipients), "address", "addresses"), isAre(len(recipients))),
 		Recipients: recipients,
 		Evidence:   sortEvidence(evidence),
 		Fixes:      fixes,
@@ -273,7 +269,7 @@ func evalNewRecipient(ev *evaluation) *Finding {
 		return nil
 	}
 	return &Finding{
-		Detail:     fmt.Sprintf("%s You have never emailed %s before.", ev.contentPhrase(), map[bool]string{true: "this address", false: fmt.Sprintf("these %d addresses", len(fresh))}[len(fresh) == 1]),
+		Detail:     fmt.Sprintf("%s %s new: you have not emailed %s before.", ev.contentPhrase(), plural(len(fresh), "address is", "addresses are"), map[bool]string{true: "it", false: "them"}[len(fresh) == 1]),
 		Recipients: onMessageAddrs(fresh),
 	}
 }
@@ -322,10 +318,10 @@ func evalUnencryptedAttachment(ev *evaluation) *Finding {
 		return nil
 	}
 	detail := fmt.Sprintf("%s like a patient record and %s not encrypted, going to %s that %s not secure.",
-		plural(flagged, "attachment looks", "attachments look"), map[bool]string{true: "is", false: "are"}[flagged == 1],
-		plural(len(bad), "address", "addresses"), map[bool]string{true: "is", false: "are"}[len(bad) == 1])
+		plural(flagged, "attachment looks", "attachments look"), isAre(flagged),
+		plural(len(bad), "address", "addresses"), isAre(len(bad)))
 	if byName > 0 {
-		detail += fmt.Sprintf(" %s sent without content, so %s judged by name only.", plural(byName, "attachment was", "attachments were"), map[bool]string{true: "it was", false: "they were"}[byName == 1])
+		detail += fmt.Sprintf(" %s sent without content, so judged by name only.", plural(byName, "attachment was", "attachments were"))
 	}
 	addrs := onMessageAddrs(bad)
 	return &Finding{

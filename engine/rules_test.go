@@ -82,6 +82,12 @@ func TestRuleFixes(t *testing.T) {
 			msg:  withFrom(mail("Referral", "NHS number 943 476 5919", "referrals@nhs.net"), "someone@gmail.com", ""),
 			rule: engine.RulePersonalAccount, severity: "block",
 		},
+		"lookalike of a distribution list's address": {
+			msg:  mail("Rota", "Rota attached.", "ward7-tean@nhs.net"),
+			ctx:  engine.Context{DistributionLists: map[string][]string{"ward7-team@nhs.net": {"a@nhs.net", "b@nhs.net"}}},
+			rule: engine.RuleLookalikeRecipient, severity: "warn", recipients: []string{"ward7-tean@nhs.net"},
+			fixes: []engine.Fix{{Kind: "replace-recipient", Recipients: []string{"ward7-tean@nhs.net"}, Value: "ward7-team@nhs.net", Label: "Did you mean ward7-team@nhs.net?"}},
+		},
 		"distribution list: the fix names the list on the message": {
 			msg: mail("Handover", "NHS number 943 476 5919", "team@nhs.net"),
 			ctx: engine.Context{DistributionLists: map[string][]string{
@@ -106,6 +112,21 @@ func TestRuleFixes(t *testing.T) {
 			assert.Equal(t, tc.fixes, f.Fixes, "(-want +got)")
 		})
 	}
+}
+
+// TestHistoryRulesAndLists: a list from the context is the organisation's
+// own, so it is neither new nor a lookalike, even with an empty history.
+func TestHistoryRulesAndLists(t *testing.T) {
+	e := newEngine(t, nil)
+	m := withFrom(mail("[secure] Handover", "NHS number 943 476 5919", "ward7@trust.example.org"), "a.clinician@nhs.net", "")
+	v := e.Check(engine.Request{Message: m, Context: engine.Context{
+		KnownRecipients:   []string{},
+		DistributionLists: map[string][]string{"ward7@trust.example.org": {"nurse@nhs.net"}},
+	}})
+	assert.Empty(t, v.Findings)
+	v = e.Check(engine.Request{Message: m, Context: engine.Context{KnownRecipients: []string{}}})
+	require.Len(t, v.Findings, 1)
+	assert.Equal(t, engine.RuleNewRecipient, v.Findings[0].Rule)
 }
 
 func TestAuditOnlyKeepsFindings(t *testing.T) {

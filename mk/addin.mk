@@ -17,12 +17,12 @@ addin: wasm
 test-addin: test-addin-unit test-addin-e2e
 
 test-addin-unit: addin
-	node --test addin/test/unit/
+	node --test --test-reporter=spec addin/test/unit/
 
 test-addin-e2e: addin
 	@mkdir -p .cache testresults/addin
 	$(GO) build -o .cache/sendguard-addin ./server/cmd/sendguard
-	SENDGUARD_BIN=$(CURDIR)/.cache/sendguard-addin node --test --test-concurrency=1 addin/test/e2e/
+	SENDGUARD_BIN=$(CURDIR)/.cache/sendguard-addin node --test --test-reporter=spec --test-concurrency=1 addin/test/e2e/
 
 # bench-addin: send-to-completed time in chromium, cold and warm, and the
 # handler bundle's size.

@@ -4,20 +4,42 @@
  */
 
 /**
- * Derives the base URL from the page's location (browser runtimes) or,
- * in classic Outlook's JavaScript-only runtime, from the URL Office loaded
- * the script from (Mailbox 1.14).
+ * What the server writes into the served script (addin.FilesFor): its
+ * public base URL. The placeholder survives bundling because it is a
+ * string; an unreplaced one is ignored.
+ */
+const BAKED = "__SENDGUARD_BASE_URL__";
+
+/**
+ * Finds the base URL: the page's location (browser runtimes, where calls
+ * then stay same-origin), else the one the server baked into the script,
+ * else, in classic Outlook's JavaScript-only runtime from Mailbox 1.14,
+ * the URL Office loaded the script from.
  * @param {object} g the global object
+ * @param {string} [baked] the baked value (tests pass their own)
  * @returns {string} base URL without trailing slash, or "" when unknown
  */
-export function baseUrl(g) {
+export function baseUrl(g, baked) {
+  const b = baked === undefined ? BAKED : baked;
+  const fromPage = g.location && typeof g.location.href === "string" ? underAddin(g.location.href) : "";
+  if (fromPage) return fromPage;
+  if (/^https?:\/\/[^_]/.test(b)) return b.replace(/\/+$/, "");
   const candidates = [];
-  if (g.location && typeof g.location.href === "string") candidates.push(g.location.href);
   const urls = g.Office && g.Office.context && g.Office.context.urls;
   if (urls && typeof urls.javascriptRuntimeUrl === "string") candidates.push(urls.javascriptRuntimeUrl);
   for (const href of candidates) {
-    const i = href.lastIndexOf("/addin/");
-    if (/^https?:\/\//.test(href) && i > 0) return href.slice(0, i);
+    const u = underAddin(href);
+    if (u) return u;
   }
   return "";
+}
+
+/**
+ * The part of an add-in file's URL before /addin/, or "".
+ * @param {string} href
+ * @returns {string}
+ */
+function underAddin(href) {
+  const i = href.lastIndexOf("/addin/");
+  return /^https?:\/\//.test(href) && i > 0 ? href.slice(0, i) : "";
 }

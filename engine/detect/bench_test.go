@@ -180,3 +180,17 @@ func BenchmarkIdentifiersDefaultPolicy2KB(b *testing.B) {
 	}
 	reportCPU(b, cpu, int64(len(text)))
 }
+
+// BenchmarkTermsDefaultPolicy2KB is the one-pass scan for all three lists,
+// against BenchmarkSpecialCategoriesDefaultPolicy2KB for one.
+func BenchmarkTermsDefaultPolicy2KB(b *testing.B) {
+	d := defaultPolicyDetector(b)
+	text := letter(b)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		d.Terms(text)
+	}
+	reportCPU(b, cpu, int64(len(text)))
+}

@@ -88,6 +88,8 @@ type Detector struct {
 	special       *termSet
 	marketing     *termSet
 	optOut        *termSet
+	// lexicon is the three lists above in one set, for Terms.
+	lexicon *termSet
 }
 
 // Mask bits of the context term set.
@@ -184,6 +186,19 @@ func Compile(cfg Config) (*Detector, error) {
 		ob.add("optOut", t, fmt.Sprintf("lexicons.optOut[%d]", i), &errs)
 	}
 	d.optOut = ob.build()
+	lb := newTermSetBuilder()
+	for _, c := range cats {
+		for _, t := range cfg.SpecialCategory[c] {
+			lb.addList(listSpecial, c, t)
+		}
+	}
+	for _, t := range cfg.Marketing {
+		lb.addList(listMarketing, "", t)
+	}
+	for _, t := range cfg.OptOut {
+		lb.addList(listOptOut, "", t)
+	}
+	d.lexicon = lb.build()
 	if len(errs.Errors) > 0 {
 		return nil, &errs
 	}
@@ -238,3 +253,14 @@ func (d *Detector) Marketing(text string) []TermHit { return d.marketing.find(te
 
 // OptOut finds the policy's opt-out phrases in text (Category "optOut").
 func (d *Detector) OptOut(text string) []TermHit { return d.optOut.find(text) }
+
+// Terms is what one pass of the lexicon finds: the results of
+// SpecialCategories, Marketing and OptOut.
+type Terms struct {
+	Special, Marketing, OptOut []TermHit
+}
+
+// Terms scans text once for the special-category, marketing and opt-out
+// lists and returns exactly what the three separate calls would, for about
+// the price of one: use it when more than one of them is needed.
+func (d *Detector) Terms(text string) Terms { return d.lexicon.findLists(text) }

@@ -337,6 +337,38 @@ func TestMarketingAndOptOut(t *testing.T) {
 	assert.Empty(t, d.OptOut("Dear patient, your results are normal."))
 }
 
+// TestTerms checks the one-pass lexicon scan against the three separate
+// scans, with terms shared between lists and matches overlapping across
+// lists.
+func TestTerms(t *testing.T) {
+	d, err := detect.Compile(detect.Config{
+		SpecialCategory: map[string][]string{
+			"sexual-health": {"sexual health", "hiv", "clinic visit"},
+			"hiv":           {"hiv"},
+		},
+		Marketing: []string{"sexual health clinic", "hiv", "newsletter", "clinic"},
+		OptOut:    []string{"reply stop", "stop"},
+	})
+	require.NoError(t, err)
+	for _, text := range []string{
+		"Our Sexual Health Clinic newsletter: HIV tests. Reply STOP to opt out.",
+		"clinic visits, hiv, sexual-health clinic; stop",
+		"", "nothing here", "“hiv” ‘clinic’ STOP.", strings.Repeat("hiv clinic ", 50),
+		letter(t),
+	} {
+		got := d.Terms(text)
+		assert.Equal(t, d.SpecialCategories(text), got.Special, text)
+		assert.Equal(t, d.Marketing(text), got.Marketing, text)
+		assert.Equal(t, d.OptOut(text), got.OptOut, text)
+	}
+	got := d.Terms("Our Sexual Health Clinic newsletter")
+	assert.Equal(t, []detect.TermHit{{Category: "sexual-health", Term: "sexual health", Start: 4, End: 17}}, got.Special)
+	assert.Equal(t, []detect.TermHit{
+		{Category: "marketing", Term: "sexual health clinic", Start: 4, End: 24},
+		{Category: "marketing", Term: "newsletter", Start: 25, End: 35},
+	}, got.Marketing)
+}
+
 func TestCompileErrors(t *testing.T) {
 	cfg := detect.Config{
 		IdentifierContext: []string{"nhs", "  "},

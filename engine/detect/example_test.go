@@ -39,3 +39,18 @@ func ExampleDetector_SpecialCategories() {
 	// sexual-health sexual health
 	// sexual-health hiv
 }
+
+func ExampleDetector_Terms() {
+	d, err := detect.Compile(detect.Config{
+		SpecialCategory: map[string][]string{"mental-health": {"mental health"}},
+		Marketing:       []string{"newsletter", "flu clinic"},
+		OptOut:          []string{"unsubscribe"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	t := d.Terms("Our flu clinic newsletter. To unsubscribe reply STOP.")
+	fmt.Println(len(t.Special), len(t.Marketing), len(t.OptOut))
+	// Output:
+	// 0 2 1
+}

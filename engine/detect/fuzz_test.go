@@ -1,6 +1,7 @@
 package detect_test
 
 import (
+	"reflect"
 	"testing"
 	"unicode/utf8"
 
@@ -15,6 +16,7 @@ func FuzzIdentifiers(f *testing.F) {
 		"NHS 943 476 5919", "(404) 555-1212", "+1 404 555 1212", "AB 12 34 56 C", "DOB 12th March 1984",
 		"born March 12, 1984", "GIR 0AA", "sw1a1aa", "CHI 120384 1205", "\xff9434765919\xc2\xa0",
 		"943\u00a0476\u00a05919", "DOB 1984-03-12 29/02/84", "9434765919-", "(1", "+", "March 1",
+		"HIV sexual-health flu clinic newsletter; reply STOP to opt out", "book now: sexual health book now",
 	} {
 		f.Add(s)
 	}
@@ -35,6 +37,14 @@ func FuzzIdentifiers(f *testing.F) {
 			if digits > 4 || !utf8.ValidString(h.Masked) {
 				t.Fatalf("masked %q shows too much", h.Masked)
 			}
+		}
+		// One pass over the combined lexicon finds exactly what the three
+		// separate scans find.
+		terms := d.Terms(text)
+		if !reflect.DeepEqual(terms.Special, d.SpecialCategories(text)) ||
+			!reflect.DeepEqual(terms.Marketing, d.Marketing(text)) ||
+			!reflect.DeepEqual(terms.OptOut, d.OptOut(text)) {
+			t.Fatalf("Terms(%q) = %+v, separate scans differ", text, terms)
 		}
 		last = 0
 		for _, h := range d.SpecialCategories(text) {

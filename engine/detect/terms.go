@@ -16,6 +16,10 @@ type term struct {
 	cats []string
 	// mask is cats as bits, for the context keyword sets.
 	mask uint8
+	// lists says which lists of the combined lexicon set (listSpecial,
+	// listMarketing, listOptOut) hold the term; cats then holds only its
+	// special categories.
+	lists uint8
 	// plural allows a trailing "s" or "es": only for terms of four or more
 	// bytes ending in a letter, so that "hiv" never matches "hivs" noise and
 	// short abbreviations stay exact.
@@ -63,11 +67,48 @@ func (b *termSetBuilder) add(cat, raw, field string, errs *ConfigError) {
 	b.addMask(cat, 0, raw, field, errs)
 }
 
+// addList adds a term to one list of a combined set; cat is its special
+// category, or "" for the marketing and opt-out lists.
+func (b *termSetBuilder) addList(list uint8, cat, raw string) {
+	e := b.addMaskTerm(raw, 0, &ConfigError{})
+	if e == nil {
+		return
+	}
+	e.lists |= list
+	if cat == "" {
+		return
+	}
+	for _, c := range e.cats {
+		if c == cat {
+			return
+		}
+	}
+	e.cats = append(e.cats, cat)
+}
+
 func (b *termSetBuilder) addMask(cat string, mask uint8, raw, field string, errs *ConfigError) {
+	e := b.addMaskTerm(raw, field, errs)
+	if e == nil {
+		return
+	}
+	e.mask |= mask
+	for _, c := range e.cats {
+		if c == cat {
+			return
+		}
+	}
+	e.cats = append(e.cats, cat)
+}
+
+// addMaskTerm normalises raw and returns its entry, new or existing, or nil
+// after reporting why the term is unusable.
+func (b *termSetBuilder) addMaskTerm(raw string, field any, errs *ConfigError) *term {
 	t, msg := normaliseTerm(raw)
 	if msg != "" {
-		errs.add(field, msg)
-		return
+		if f, ok := field.(string); ok {
+			errs.add(f, msg)
+		}
+		return nil
 	}
 	e := b.terms[t]
 	if e == nil {
@@ -80,13 +121,7 @@ func (b *termSetBuilder) addMask(cat string, mask uint8, raw, field string, errs
 		b.terms[t] = e
 		b.order = append(b.order, e)
 	}
-	e.mask |= mask
-	for _, c := range e.cats {
-		if c == cat {
-			return
-		}
-	}
-	e.cats = append(e.cats, cat)
+	return e
 }
 
 // normaliseTerm lower-cases ASCII letters and folds runs of whitespace and
@@ -205,8 +240,24 @@ func (s *termSet) find(text string) []TermHit {
 // checked against the whole text, so a window never creates a false word
 // start.
 func (s *termSet) scan(text string, from, to int, fn func(start, end int, t *term) bool) {
+	s.candidates(text, from, to, func(p int) int {
+		end, t := s.matchWordAt(text, p)
+		if t == nil {
+			return p + 1
+		}
+		if !fn(p, end, t) {
+			return -1
+		}
+		return end
+	})
+}
+
+// candidates calls visit at every position in [from, to) where a term may
+// start, left to right. visit returns where to go on (at least p+1), or a
+// negative number to stop.
+func (s *termSet) candidates(text string, from, to int, visit func(p int) int) {
 	if s.asciiStarts && s.firstLetters == nil {
-		s.scanStarts(text, from, to, fn)
+		s.candidateStarts(text, from, to, visit)
 		return
 	}
 	i := from
@@ -227,15 +278,9 @@ func (s *termSet) scan(text string, from, to int, fn func(start, end int, t *ter
 				i++
 				continue
 			}
-			end, t := s.matchWordAt(text, i)
-			if t == nil {
-				i++
-				continue
-			}
-			if !fn(i, end, t) {
+			if i = visit(i); i < 0 {
 				return
 			}
-			i = end
 		}
 	}
 }
@@ -255,10 +300,10 @@ func (s *termSet) rejects(text string, i int) bool {
 	return s.triBits[h>>6]&(1<<(h&63)) == 0 && s.short[lower(c)] == nil
 }
 
-// scanStarts is scan for sets whose terms all start with an ASCII letter,
+// candidateStarts is candidates for sets whose terms all start with an ASCII letter,
 // digit or underscore: it finds the word starts of eight bytes at once and
 // looks only at those.
-func (s *termSet) scanStarts(text string, from, to int, fn func(start, end int, t *term) bool) {
+func (s *termSet) candidateStarts(text string, from, to int, visit func(p int) int) {
 	n := len(text)
 	i := from
 	for i < to {
@@ -315,15 +360,14 @@ func (s *termSet) scanStarts(text string, from, to int, fn func(start, end int, 
 					}
 				}
 			}
-			end, t := s.matchWordAt(text, p)
-			if t == nil {
-				continue
-			}
-			if !fn(p, end, t) {
+			q := visit(p)
+			if q < 0 {
 				return
 			}
-			next = end
-			break
+			if q > p+1 {
+				next = q
+				break
+			}
 		}
 		i = next
 	}
@@ -385,8 +429,20 @@ func textKey(text string, i int) (uint32, bool) {
 // matchWordAt returns the longest term matching at i, if any, and its end.
 // The caller has done the table tests.
 func (s *termSet) matchWordAt(text string, i int) (int, *term) {
+	var end int
+	var found *term
+	s.eachMatch(text, i, func(e int, t *term) bool {
+		end, found = e, t
+		return false
+	})
+	return end, found
+}
+
+// eachMatch calls fn for the terms that match at i, longest first, until
+// fn returns false.
+func (s *termSet) eachMatch(text string, i int, fn func(end int, t *term) bool) {
 	checked, inWord := false, false
-	try := func(ts []*term) (int, *term) {
+	try := func(ts []*term) bool {
 		for _, t := range ts {
 			if t.wordStart {
 				if !checked {
@@ -396,20 +452,73 @@ func (s *termSet) matchWordAt(text string, i int) (int, *term) {
 					continue
 				}
 			}
-			if end, ok := t.matchAt(text, i); ok {
-				return end, t
+			if end, ok := t.matchAt(text, i); ok && !fn(end, t) {
+				return false
 			}
 		}
-		return 0, nil
+		return true
 	}
 	if k, ok := textKey(text, i); ok {
 		if h := hash16(k); s.triBits[h>>6]&(1<<(h&63)) != 0 {
-			if end, t := try(s.tri[k]); t != nil {
-				return end, t
+			if !try(s.tri[k]) {
+				return
 			}
 		}
 	}
-	return try(s.short[lower(text[i])])
+	try(s.short[lower(text[i])])
+}
+
+// Lists of the combined lexicon set.
+const (
+	listSpecial uint8 = 1 << iota
+	listMarketing
+	listOptOut
+)
+
+// findLists scans a combined set once for all its lists. Each list keeps
+// its own non-overlapping, longest-first matches, exactly as if it had been
+// scanned alone.
+func (s *termSet) findLists(text string) Terms {
+	var out Terms
+	if s == nil || s.empty {
+		return out
+	}
+	var next [3]int // per list: where its next match may start
+	s.candidates(text, 0, len(text), func(p int) int {
+		var pending uint8
+		for l := range next {
+			if next[l] <= p {
+				pending |= 1 << l
+			}
+		}
+		if pending == 0 {
+			return p + 1
+		}
+		s.eachMatch(text, p, func(end int, t *term) bool {
+			got := t.lists & pending
+			if got == 0 {
+				return true
+			}
+			if got&listSpecial != 0 {
+				for _, c := range t.cats {
+					out.Special = append(out.Special, TermHit{Category: c, Term: t.text, Start: p, End: end})
+				}
+				next[0] = end
+			}
+			if got&listMarketing != 0 {
+				out.Marketing = append(out.Marketing, TermHit{Category: "marketing", Term: t.text, Start: p, End: end})
+				next[1] = end
+			}
+			if got&listOptOut != 0 {
+				out.OptOut = append(out.OptOut, TermHit{Category: "optOut", Term: t.text, Start: p, End: end})
+				next[2] = end
+			}
+			pending &^= got
+			return pending != 0
+		})
+		return p + 1
+	})
+	return out
 }
 
 // matchAt reports whether t matches text at i, and where the match ends.

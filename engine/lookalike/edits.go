@@ -67,17 +67,22 @@ func osa(a, b []rune) int {
 	if len(b) == 0 {
 		return len(a)
 	}
-	// Three rolling rows: the transposition step looks two rows back.
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	// Three rolling rows (the transposition step looks two rows back), on
+	// the stack for anything address-sized.
+	var rows [3][shortRunes + 1]int32
+	var prev2, prev, cur []int32
+	if len(b) <= shortRunes {
+		prev2, prev, cur = rows[0][:len(b)+1], rows[1][:len(b)+1], rows[2][:len(b)+1]
+	} else {
+		prev2, prev, cur = make([]int32, len(b)+1), make([]int32, len(b)+1), make([]int32, len(b)+1)
+	}
 	for j := range prev {
-		prev[j] = j
+		prev[j] = int32(j)
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
+		cur[0] = int32(i)
 		for j := 1; j <= len(b); j++ {
-			cost := 1
+			cost := int32(1)
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
@@ -89,8 +94,13 @@ func osa(a, b []rune) int {
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(b)]
+	return int(prev[len(b)])
 }
+
+// shortRunes sizes stack buffers: a local part has at most 64 octets, so
+// nearly every string compared fits, and zeroing a bigger buffer on every
+// call would cost more than the comparison.
+const shortRunes = 64
 
 // keyPos places the keys of a UK/US QWERTY keyboard: row and column.
 var keyPos = func() (pos [128]struct{ row, col int8 }) {

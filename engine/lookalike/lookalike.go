@@ -382,7 +382,7 @@ func (ix *Index) localSlips(c *collector, typed typedLocal, did int32, via *doma
 // classifyLocal decides whether a known local part is a slip of the typed
 // one, and which.
 func classifyLocal(typed typedLocal, known string) (Match, bool) {
-	var rawBuf, skelBuf [maxIndexed]rune
+	var rawBuf, skelBuf [shortRunes]rune
 	kraw := appendRunes(rawBuf[:0], known)
 	kskel := appendSkeleton(skelBuf[:0], known)
 	skelEdit, _ := oneEdit(typed.skel, kskel)

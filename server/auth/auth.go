@@ -31,6 +31,10 @@ import (
 	"github.com/sendguard/sendguard/server/domain"
 )
 
+// noKeysRetry is how soon a tenant whose keys could never be fetched is
+// tried again.
+const noKeysRetry = 10 * time.Second
+
 // DefaultAuthority is Microsoft's public-cloud login endpoint.
 const DefaultAuthority = "https://login.microsoftonline.com"
 
@@ -278,13 +282,21 @@ func (v *Verifier) key(ctx context.Context, tid, kid string) (*rsa.PublicKey, er
 	}
 	if ks.triedAt.IsZero() || now.Sub(ks.triedAt) >= v.cfg.MinRefresh {
 		ks.triedAt = now
-		keys, err := v.fetch(ctx, tid)
+		// The fetch serves every waiting request, so one caller hanging up
+		// must not cancel it.
+		keys, err := v.fetch(context.WithoutCancel(ctx), tid)
 		if err == nil {
 			ks.keys, ks.fetchedAt = keys, now
 		} else if ks.keys == nil {
+			// With no keys at all every token fails: retry sooner than
+			// MinRefresh, but still not per request.
+			ks.triedAt = now.Add(min(0, noKeysRetry-v.cfg.MinRefresh))
 			return nil, apierr.New(apierr.Unavailable, "cannot fetch the tenant's signing keys")
 		}
 		k, known = ks.keys[kid]
+	}
+	if ks.keys == nil {
+		return nil, apierr.New(apierr.Unavailable, "cannot fetch the tenant's signing keys")
 	}
 	if !known {
 		return nil, unauthorized("the token is signed with an unknown key")

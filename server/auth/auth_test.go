@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -180,3 +181,29 @@ func TestNewNeedsClientAndTenant(t *testing.T) {
 	_, err = auth.New(auth.Config{ClientID: "c"})
 	assert.ErrorContains(t, err, "tenant")
 }
+
+func TestKeyEndpointRecovers(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	now := time.Now()
+	broken := true
+	client := &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+		if broken {
+			return nil, errors.New("connection refused")
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	v := newVerifier(t, iss, func(c *auth.Config) { c.Now = func() time.Time { return now }; c.HTTPClient = client })
+	tok := iss.User(t, authtest.TenantA, "oid", false)
+	_, err := v.Verify(context.Background(), tok)
+	assert.Equal(t, apierr.Unavailable, errCode(err))
+	broken = false
+	_, err = v.Verify(context.Background(), tok)
+	assert.Equal(t, apierr.Unavailable, errCode(err), "not retried per request")
+	now = now.Add(11 * time.Second)
+	_, err = v.Verify(context.Background(), tok)
+	require.NoError(t, err, "retried well before MinRefresh when there are no keys at all")
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

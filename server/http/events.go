@@ -26,8 +26,9 @@ const (
 	maxEventRules     = 16
 	maxEventEvidence  = 32
 	maxMaskedEvidence = 64
-	// maxVisible is how many letters and digits a masked value may show.
-	maxVisible = 8
+	// maxVisible is how many letters and digits in a row a masked value
+	// may show ("5919", "SW1A", "pdf").
+	maxVisible = 5
 )
 
 // eventRequest is POST /api/v1/events. Unknown fields are rejected, so a
@@ -58,6 +59,7 @@ var (
 	classifications = map[string]bool{engine.Green: true, engine.Amber: true, engine.Red: true}
 
 	slugRE       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
+	phraseRE     = regexp.MustCompile(`^[a-z][a-z0-9-]*( [a-z0-9-]+){0,3}$`)
 	fieldRE      = regexp.MustCompile(`^[a-z]{1,16}(:[0-9]{1,3})?$`)
 	wordRE       = regexp.MustCompile(`^[A-Za-z]{0,32}$`)
 	versionRE    = regexp.MustCompile(`^[0-9A-Za-z.+_-]{0,32}$`)
@@ -139,7 +141,9 @@ func (r *eventRequest) validate(p domain.Principal, now time.Time) (*domain.Even
 		return nil, invalid("messageRef", "must be a SHA-256 digest (64 hex digits or 43 base64url characters, optionally prefixed sha256:)")
 	}
 	var pol engine.PolicyRef
-	if r.Policy != nil {
+	// The add-in sends {"id":"","version":""} when its verdict named no
+	// policy (an engine failure path): that is "unknown", not invalid.
+	if r.Policy != nil && (r.Policy.ID != "" || r.Policy.Version != "") {
 		if !policyIDRE.MatchString(r.Policy.ID) || !policyVerRE.MatchString(r.Policy.Version) {
 			return nil, invalid("policy", "id and version must be short tokens")
 		}
@@ -190,29 +194,40 @@ func (r *eventRequest) validate(p domain.Principal, now time.Time) (*domain.Even
 }
 
 // looksMasked accepts what the engine emits as evidence: a masked value
-// ("*** *** 5919", "SW1A ***", "**/**/1980") showing at most a few
-// characters, or a lexicon category name ("hiv", "mental-health").
+// showing one short run of characters ("*** *** 5919", "SW1A ***",
+// "**/**/1980", "*.pdf"), or a lower-case name or lexicon phrase
+// ("mental-health", "one-edit", "special offer"). Two visible runs
+// ("Jane Doe ***") or a long one are refused: that is not masking.
 func looksMasked(s string) bool {
 	if s == "" || len(s) > maxMaskedEvidence || !utf8.ValidString(s) || carriesIdentifier(s) {
 		return false
 	}
-	if slugRE.MatchString(s) {
+	if phraseRE.MatchString(s) {
 		return true
 	}
 	if !strings.Contains(s, "*") {
 		return false
 	}
-	visible := 0
+	runs, run := 0, 0
 	for _, r := range s {
 		switch {
 		case unicode.IsLetter(r), unicode.IsDigit(r):
-			visible++
+			if run == 0 {
+				runs++
+			}
+			run++
+			if run > maxVisible {
+				return false
+			}
 		case r == '*', r == ' ', r == '/', r == '-', r == '.':
+			if r == '*' || r == ' ' {
+				run = 0
+			}
 		default:
 			return false
 		}
 	}
-	return visible <= maxVisible
+	return runs <= 1
 }
 
 // decodeStrict decodes one JSON object with no unknown fields and nothing

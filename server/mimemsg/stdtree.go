@@ -29,9 +29,6 @@ const maxStdDepth = 16
 
 // stdTree builds an enmime part tree with raw content, or reports false.
 func stdTree(b []byte) (*enmime.Part, bool) {
-	if !uniformLineEnds(b) {
-		return nil, false
-	}
 	r := bytes.NewReader(b)
 	br := bufio.NewReaderSize(r, 4096)
 	h, err := textproto.NewReader(br).ReadMIMEHeader()
@@ -53,6 +50,37 @@ func stdTree(b []byte) (*enmime.Part, bool) {
 func uniformLineEnds(b []byte) bool {
 	cr := bytes.Count(b, []byte{'\r'})
 	return cr == 0 || (cr == bytes.Count(b, []byte("\r\n")) && cr == bytes.Count(b, []byte{'\n'}))
+}
+
+// cleanDelimiters reports whether every occurrence of "--boundary" starts
+// a line that is exactly a delimiter or the close delimiter (white space
+// may follow), and the close delimiter is there.
+func cleanDelimiters(content []byte, boundary string) bool {
+	dash := []byte("--" + boundary)
+	closed := false
+	for rest, off := content, 0; ; {
+		i := bytes.Index(rest, dash)
+		if i < 0 {
+			return closed
+		}
+		at := off + i
+		if at > 0 && content[at-1] != '\n' {
+			return false
+		}
+		line := content[at+len(dash):]
+		if end := bytes.IndexByte(line, '\n'); end >= 0 {
+			line = line[:end]
+		}
+		if bytes.HasPrefix(line, []byte("--")) {
+			line = line[2:]
+			closed = true
+		}
+		if len(bytes.Trim(line, " \t\r")) != 0 {
+			return false
+		}
+		off = at + len(dash)
+		rest = content[off:]
+	}
 }
 
 // stdPart fills in p from its header and content, recursing into
@@ -108,9 +136,13 @@ func stdPart(p *enmime.Part, content []byte, depth int) bool {
 	if boundary == "" || depth >= maxStdDepth {
 		return false
 	}
-	// mime/multipart ends quietly where the close delimiter is missing;
-	// enmime keeps what follows and warns.
-	if !bytes.Contains(content, []byte("--"+boundary+"--")) {
+	// Leave to enmime, whose reading is the reference, the multiparts
+	// where the two differ: a missing close delimiter (mime/multipart ends
+	// quietly, enmime keeps the rest and warns), a boundary string in the
+	// middle of a line,
+	// mixed line ends around boundaries, or a delimiter line with more
+	// than white space after the boundary.
+	if !cleanDelimiters(content, boundary) || !uniformLineEnds(content) {
 		return false
 	}
 	mr := multipart.NewReader(bytes.NewReader(content), boundary)

@@ -71,10 +71,17 @@ async function main() {
           encoding: "utf8",
         });
         const r = parseWrk(out);
+        // One connection shows the service time without queueing: workerd
+        // runs an isolate's requests on one thread, so at -c8 each request
+        // waits for up to seven others.
+        const c1 = v.opts.shim === "stock" ? undefined : parseWrk(
+          execFileSync("wrk", ["-t1", "-c1", "-d2s", "-s", lua, "--latency", `${w.url}/api/v1/check`], { encoding: "utf8" }),
+        );
         console.log(
           `${v.name.padEnd(32)} cold start ${w.coldStartMs.toFixed(0)} ms, first check ${firstMs.toFixed(1)} ms; ` +
             `wrk -t1 -c8 -d${DURATION}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p90 ${r.p90.toFixed(2)} ms, ` +
-            `p99 ${r.p99.toFixed(2)} ms (${r.requests} requests, ${r.non2xx} non-2xx)`,
+            `p99 ${r.p99.toFixed(2)} ms (${r.requests} requests, ${r.non2xx} non-2xx)` +
+            (c1 ? `; -c1 -d2s: ${c1.rps.toFixed(0)} req/s, p50 ${c1.p50.toFixed(2)} ms` : ""),
         );
       } finally {
         await w.stop();

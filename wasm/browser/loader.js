@@ -62,17 +62,17 @@ const isNode = typeof process === "object" && typeof process.versions?.node === 
  * Resolves a base URL: URL objects and strings with a scheme are taken as
  * they are; in node a plain path is a directory on disk.
  * @param {string|URL} baseUrl
- * @returns {URL}
+ * @returns {Promise<URL>}
  */
-function resolveBase(baseUrl) {
+async function resolveBase(baseUrl) {
   if (baseUrl instanceof URL) return withSlash(baseUrl);
   if (typeof baseUrl !== "string" || baseUrl === "") {
     throw new SendguardLoadError("fetch", "loadSendguard needs baseUrl: the directory holding engine-manifest.json");
   }
-  if (/^[a-z][a-z0-9+.-]*:/i.test(baseUrl) && !/^[a-z]:[\\/]/i.test(baseUrl)) return withSlash(new URL(baseUrl));
+  if (/^[a-z][a-z0-9+.-]+:/i.test(baseUrl)) return withSlash(new URL(baseUrl));
   if (isNode) {
-    const abs = baseUrl.startsWith("/") ? baseUrl : `${process.cwd()}/${baseUrl}`;
-    return withSlash(new URL(`file://${abs}`));
+    const { pathToFileURL } = await import("node:url");
+    return withSlash(pathToFileURL(baseUrl));
   }
   return withSlash(new URL(baseUrl, globalThis.location?.href));
 }
@@ -220,7 +220,7 @@ export async function loadSendguard(opts = {}) {
       { missing },
     );
   }
-  const base = resolveBase(opts.baseUrl);
+  const base = await resolveBase(opts.baseUrl);
   const fetchFn = opts.fetch ?? globalThis.fetch?.bind(globalThis);
 
   let manifest;

@@ -44,3 +44,18 @@ export async function loadExceptions(runner) {
   const all = JSON.parse(await readFile(join(REPO, "wasm/testdata/exceptions.json"), "utf8"));
   return all[runner] ?? {};
 }
+
+/**
+ * Describes where two verdicts first differ, for a readable failure: the
+ * verdicts are long single lines and a full diff hides the point.
+ * @param {string} got
+ * @param {string} want
+ * @returns {string} "" when equal
+ */
+export function firstDifference(got, want) {
+  if (got === want) return "";
+  let i = 0;
+  while (i < got.length && i < want.length && got[i] === want[i]) i++;
+  const from = Math.max(0, i - 60);
+  return `verdicts differ at byte ${i} (-want +got):\n- …${want.slice(from, i + 80)}\n+ …${got.slice(from, i + 80)}`;
+}

@@ -8,6 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { root, startServer, launchBrowser, useOutlook, pressSend, handlersReady, resultsDir } from "./support.js";
 import { itemSpec } from "./harness/case-item.js";
+import { recipientsKey } from "../../src/check.js";
+import { CONTEXT_KEY } from "../../src/cache.js";
 
 const corpusCase = (name) => JSON.parse(readFileSync(join(root, "engine", "testdata", "cases", name + ".json"), "utf8"));
 const corpusVerdict = (name) => JSON.parse(readFileSync(join(root, "engine", "testdata", "cases", name + ".verdict.json"), "utf8"));
@@ -212,6 +214,20 @@ test("task pane: findings show masked evidence and guidance; Add [secure] fixes 
   await page.getByRole("button", { name: "Add [secure] to the subject" }).click();
   await page.getByText(/^Done: Add \[secure\] to the subject\./).waitFor();
   assert.match(await page.evaluate(() => window.__outlook.subject), /^\[secure\] /);
+  await page.close();
+});
+
+test("task pane: a lookalike address is replaced with the one the sender uses", async () => {
+  const c = corpusCase("lookalike-nhs-met");
+  const spec = itemSpec(c.request.message);
+  const to = spec.to.map((a) => a.emailAddress.toLowerCase()).sort();
+  // The history OnMessageRecipientsChanged would have prefetched.
+  spec.sessionData = { [CONTEXT_KEY]: JSON.stringify({ key: recipientsKey(spec.from.emailAddress, to), context: c.request.context }) };
+  const { page } = await open("taskpane.html", spec);
+  const fix = corpusVerdict("lookalike-nhs-met").findings[0].fixes[0];
+  await page.getByRole("button", { name: fix.label }).click();
+  await page.getByText(`Done: ${fix.label}.`).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__outlook.to.map((a) => a.emailAddress)), [fix.value]);
   await page.close();
 });
 
