@@ -47,7 +47,13 @@ const BaseURLPlaceholder = "__SENDGUARD_BASE_URL__"
 // URL (the same base the manifest and AllowedJSON are rendered for). Serve
 // this rather than Files when the base URL is known.
 func FilesFor(baseURL string) fs.FS {
-	return baked{FS: Files(), base: strings.TrimRight(baseURL, "/")}
+	return bake(Files(), baseURL)
+}
+
+// bake wraps fsys so that opening HandlerScript yields it with the base
+// URL in place of BaseURLPlaceholder.
+func bake(fsys fs.FS, baseURL string) fs.FS {
+	return baked{FS: fsys, base: strings.TrimRight(baseURL, "/")}
 }
 
 // baked substitutes the base URL into the handler script on open.

@@ -44,6 +44,7 @@ func BenchmarkCheckTypical(b *testing.B) {
 	e := newEngine(b, nil)
 	req := typicalRequest(b, false)
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		_ = e.Check(req)
 	}
@@ -55,6 +56,7 @@ func BenchmarkCheckTypicalHistory(b *testing.B) {
 	e := newEngine(b, nil)
 	req := typicalRequest(b, true)
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		_ = e.Check(req)
 	}
@@ -67,6 +69,7 @@ func BenchmarkCheckTypicalPrepared(b *testing.B) {
 	req := typicalRequest(b, true)
 	p := e.Prepare(req.Context)
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		_ = e.CheckPrepared(req.Message, p)
 	}
@@ -83,6 +86,7 @@ func BenchmarkCheck1MB(b *testing.B) {
 	req := engine.Request{Message: m}
 	b.SetBytes(1 << 20)
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		_ = e.Check(req)
 	}
@@ -101,6 +105,7 @@ func BenchmarkCheckPrepared50k(b *testing.B) {
 		b.Fatalf("want one lookalike finding, got %+v", v.Findings)
 	}
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		_ = e.CheckPrepared(m, p)
 	}
@@ -117,6 +122,7 @@ func BenchmarkPrepare50k(b *testing.B) {
 	ctx := engine.Context{KnownRecipients: known}
 	m := mail("Rota", "Rota for next week attached.", "person.00042@org042.example.orh")
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		// The lookalike index is built on the first check that needs it.
 		_ = e.CheckPrepared(m, e.Prepare(ctx))

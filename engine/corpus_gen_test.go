@@ -502,6 +502,11 @@ func corpusTable(t *testing.T) map[string]corpusCase {
 	add("lookalike-with-patient-data", "A lookalike of a colleague with a patient's details: internal, so only the slip warns.",
 		mail("Handover", discharge, "an.other@nhs.net"), caseContext{KnownRecipients: known("am.other@nhs.net")}, warn, amber, lookalike)
 
+	add("lookalike-distribution-list-address", "A slip in a distribution list's address: the list from the context is a known address.",
+		mail("Rota", greenBody, "ward7-tean@nhs.net"),
+		caseContext{KnownRecipients: known(), DistributionLists: map[string][]string{"ward7-team@nhs.net": {"sister.ward7@nhs.net", "nurse.ward7@nhs.net"}}},
+		warn, green, lookalike)
+
 	// --- new-recipient ---
 	add("new-recipient-empty-history", "Patient data, [secure] from NHSmail, to an address the sender has never emailed (history is an empty list).",
 		mail("[secure] Your results", discharge, "j.example@example.com"), caseContext{KnownRecipients: known()}, warn, amber, newRcpt)
@@ -538,6 +543,9 @@ func corpusTable(t *testing.T) map[string]corpusCase {
 		mail("Interface check", "Real patient NHS number "+nhsA+"; test patient NHS number "+nhsTest2+".", "am.other@nhs.net"), none, allow, amber)
 	c.FalsePositiveFor = multi
 	cases["multiple-patients-test-range-fp"] = *c
+
+	add("multiple-patients-labelled-dates-of-birth", "Three patients known only by labelled dates of birth.",
+		mail("Birthdays on the ward", "Bed 1 DOB 03/04/1951, bed 2 DOB 17/11/1948, bed 3 DOB 29/02/1960.", "am.other@nhs.net"), none, warn, amber, multi)
 
 	add("multiple-patients-clinic-list-html", "A clinic list of five patients in an HTML table.",
 		html(mail("Tomorrow's clinic", "<table><tr><th>NHS number</th><th>Time</th></tr><tr><td>"+nhsA+"</td><td>09:00</td></tr><tr><td>"+nhsB+"</td><td>09:20</td></tr><tr><td>"+nhsC+"</td><td>09:40</td></tr><tr><td>"+nhsD+"</td><td>10:00</td></tr><tr><td>"+nhsE+"</td><td>10:20</td></tr></table>", "am.other@nhs.net")),

@@ -12,6 +12,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/sendguard/sendguard/engine/address"
@@ -117,9 +118,17 @@ func New(p Policy) (*Engine, error) {
 	return e, nil
 }
 
-// Policy returns the effective policy the engine was compiled from: every
-// rule present in Rules and Version filled in.
-func (e *Engine) Policy() Policy { return e.policy }
+// Policy returns a copy of the effective policy the engine was compiled
+// from: every rule present in Rules and Version filled in. It is a deep
+// copy, so a caller that edits it cannot change what the engine reports.
+func (e *Engine) Policy() Policy {
+	var p Policy
+	b, err := json.Marshal(e.policy)
+	if err == nil && json.Unmarshal(b, &p) == nil {
+		return p
+	}
+	return e.policy
+}
 
 // Check runs every enabled rule over the request and returns the verdict.
 // It prepares the context on the fly; callers that check many messages for

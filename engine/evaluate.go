@@ -53,7 +53,6 @@ type termHit struct {
 
 // attachmentInfo is what the rules need to know about one attachment.
 type attachmentInfo struct {
-	index      int
 	field      string
 	ext        string
 	hasContent bool
@@ -231,7 +230,7 @@ func (ev *evaluation) scanContent() {
 	}
 	for i, a := range msg.Attachments {
 		field := "attachment:" + strconv.Itoa(i)
-		info := attachmentInfo{index: i, field: field, ext: strings.ToLower(path.Ext(a.Name)), hasContent: len(a.ContentBytes) > 0}
+		info := attachmentInfo{field: field, ext: strings.ToLower(path.Ext(a.Name)), hasContent: len(a.ContentBytes) > 0}
 		if !a.IsInline {
 			info.recordName = e.recordLikeName(a.Name, info.ext)
 		}

@@ -24,14 +24,8 @@ export function baseUrl(g, baked) {
   const fromPage = g.location && typeof g.location.href === "string" ? underAddin(g.location.href) : "";
   if (fromPage) return fromPage;
   if (/^https?:\/\/[^_]/.test(b)) return b.replace(/\/+$/, "");
-  const candidates = [];
   const urls = g.Office && g.Office.context && g.Office.context.urls;
-  if (urls && typeof urls.javascriptRuntimeUrl === "string") candidates.push(urls.javascriptRuntimeUrl);
-  for (const href of candidates) {
-    const u = underAddin(href);
-    if (u) return u;
-  }
-  return "";
+  return urls && typeof urls.javascriptRuntimeUrl === "string" ? underAddin(urls.javascriptRuntimeUrl) : "";
 }
 
 /**

@@ -63,7 +63,7 @@ export function renderFindings(doc, container, verdict, onFix) {
     const card = el(doc, "article", "finding " + (f.severity === "block" ? "block" : "warn"));
     const titleId = `finding-${i}-title`;
     card.setAttribute("aria-labelledby", titleId);
-    card.appendChild(el(doc, "span", "badge", f.severity === "block" ? "Must fix" : "Check"));
+    card.appendChild(el(doc, "span", "badge", f.severity === "block" ? "Must fix" : "Warning"));
     const h = el(doc, "h2", "finding-title", f.summary);
     h.id = titleId;
     card.appendChild(h);

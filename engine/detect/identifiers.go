@@ -439,9 +439,15 @@ func (s *scanner) postcode(ws int) (int, bool) {
 		b[k] = upper(in[i])
 		k++
 	}
+	// Written without its space, a postcode is hard to tell from a booking
+	// or reference code (MS70PQ): Low unless identifier context vouches.
+	spaced := end-ws == len(out)+4
 	conf := Medium
-	if s.d.near(s.d.idContext, text, ws, end) {
+	switch near := s.d.near(s.d.idContext, text, ws, end); {
+	case near && spaced:
 		conf = High
+	case !near && !spaced:
+		conf = Low
 	}
 	s.emit(Hit{Kind: KindPostcode, Start: ws, End: end, Value: string(b[:k]), Masked: string(b[:outLen]) + " ***", Confidence: conf})
 	return end, true

@@ -441,3 +441,33 @@ func TestAssessBreach(t *testing.T) {
 }
 
 var _ = sql.ErrNoRows
+
+// The incremental history view must give every message exactly the
+// verdict a fully re-prepared history gives.
+func TestIncrementalHistoryMatchesExact(t *testing.T) {
+	corpus, _, err := graphtest.ReadDir(corpusDir)
+	require.NoError(t, err)
+	results := map[bool][]string{}
+	for _, exact := range []bool{true, false} {
+		db := storetest.Open(t, store.SQLite)
+		r := newRig(t, db)
+		now := time.Now()
+		r.graph.LoadClinical(graphtest.Clinical("trust.nhs.net", 3, 40, now))
+		boxes := []string{"user01@trust.nhs.net", "user02@trust.nhs.net", "heavy.sender@trust.nhs.net"}
+		for i, m := range corpus {
+			r.graph.AddMessage(boxes[i%3], graphtest.Copy(m, now.Add(time.Duration(i)*time.Second)))
+		}
+		a := r.auditor(t, "tok", "h", func(c *graph.Config) { c.PageSize = 100 })
+		audit.SetExactHistory(a, exact)
+		_, err := a.RunOnce(context.Background())
+		require.NoError(t, err)
+		fs, _, err := r.store.Findings(context.Background(), tenant, audit.FindingFilter{Limit: -1})
+		require.NoError(t, err)
+		for _, f := range fs {
+			results[exact] = append(results[exact], f.InternetMessageID+" "+f.Rule+" "+f.Severity+" "+strings.Join(f.RecipientHashes, ","))
+		}
+		sort.Strings(results[exact])
+	}
+	require.NotEmpty(t, results[true])
+	assert.Equal(t, results[true], results[false])
+}

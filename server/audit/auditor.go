@@ -75,6 +75,8 @@ type Auditor struct {
 	// service drops its cached copy).
 	OnForget func(tenant, sender string)
 	now      func() time.Time
+	// exactHistory re-prepares the history after every change (tests).
+	exactHistory bool
 }
 
 // MailboxReport is one mailbox's outcome.
@@ -228,7 +230,7 @@ func (a *Auditor) sync(ctx context.Context, eng *engine.Engine, mb MailboxRef, r
 	}
 	keys := a.History.Keys()
 	policy := eng.Policy()
-	var prepared *engine.Prepared
+	hv := newView(eng, book, a.exactHistory)
 	reset := false
 	for {
 		page, err := a.Graph.DeltaPage(ctx, mb.ID, link)
@@ -283,11 +285,8 @@ func (a *Auditor) sync(ctx context.Context, eng *engine.Engine, mb MailboxRef, r
 				}
 				m.Message.Attachments = atts
 			}
-			if book.Changed() || prepared == nil {
-				prepared = eng.Prepare(book.Context())
-			}
-			v := eng.CheckPrepared(m.Message, prepared)
-			book.Record(history.Recipients(&m.Message), m.SentDateTime)
+			v := eng.CheckPrepared(m.Message, hv.prepared(&m.Message))
+			hv.record(&m.Message, m.SentDateTime)
 			au := Audited{GraphID: m.ID, InternetMessageID: m.InternetMessageID, SentAt: m.SentDateTime, Verdict: v}
 			for _, f := range v.Findings {
 				hs := make([]string, 0, len(f.Recipients))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sendguard/sendguard/engine"
@@ -40,6 +41,19 @@ var ErrLeaseLost = errors.New("audit: mailbox lease lost to another replica")
 // audited messages, findings, and the breach register.
 type Store struct {
 	db *store.DB
+	// writes serialises this process's SQLite write transactions: SQLite
+	// has one writer at a time, and writers that collide back off by
+	// sleeping (busy_timeout), which costs far more than waiting here.
+	writes sync.Mutex
+}
+
+// lockWrites takes the write lock on SQLite; PostgreSQL needs none.
+func (s *Store) lockWrites() func() {
+	if s.db.Dialect != store.SQLite {
+		return func() {}
+	}
+	s.writes.Lock()
+	return s.writes.Unlock
 }
 
 // OpenStore migrates the auditor's tables.
@@ -69,6 +83,7 @@ func fromMS(v int64) time.Time {
 
 // EnsureMailboxes records the mailboxes in scope.
 func (s *Store) EnsureMailboxes(ctx context.Context, tenant string, boxes []MailboxRef) error {
+	defer s.lockWrites()()
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		for _, b := range boxes {
 			if _, err := tx.Exec(ctx, `INSERT INTO audit_mailboxes (tenant_id, mailbox, graph_id) VALUES (?, ?, ?)
@@ -91,6 +106,7 @@ type MailboxRef struct {
 // databases (PostgreSQL re-checks the WHERE clause after waiting for a
 // concurrent writer's row lock), so two replicas never both win.
 func (s *Store) AcquireLease(ctx context.Context, tenant, mailbox, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	defer s.lockWrites()()
 	res, err := s.db.Exec(ctx, `UPDATE audit_mailboxes SET lease_holder = ?, lease_until = ?
 		WHERE tenant_id = ? AND mailbox = ? AND (lease_holder = ? OR lease_holder = '' OR lease_until < ?)`,
 		holder, ms(now.Add(ttl)), tenant, mailbox, holder, ms(now))
@@ -103,6 +119,7 @@ func (s *Store) AcquireLease(ctx context.Context, tenant, mailbox, holder string
 
 // ReleaseLease gives the mailbox back, recording how the sync ended.
 func (s *Store) ReleaseLease(ctx context.Context, tenant, mailbox, holder, status, lastError string, now time.Time) error {
+	defer s.lockWrites()()
 	_, err := s.db.Exec(ctx, `UPDATE audit_mailboxes SET lease_holder = '', lease_until = 0, status = ?, last_error = ?, synced_at = ?
 		WHERE tenant_id = ? AND mailbox = ? AND lease_holder = ?`, status, lastError, ms(now), tenant, mailbox, holder)
 	if err != nil {
@@ -201,6 +218,7 @@ type PageResult struct {
 // audited again; the ledger's unique keys make that a no-op for anything
 // that did commit.
 func (s *Store) CommitPage(ctx context.Context, p Page) (PageResult, error) {
+	defer s.lockWrites()()
 	var r PageResult
 	err := s.db.Tx(ctx, func(tx *store.Tx) error {
 		r = PageResult{}

@@ -120,8 +120,6 @@ type Book struct {
 	Tenant, Sender string
 	entries        map[string]*Entry
 	dirty          map[string]bool
-	// grew is set when an address was added since the last Context.
-	grew bool
 }
 
 // NewBook returns an empty history.
@@ -129,7 +127,7 @@ func NewBook(tenant, sender string) *Book {
 	if a, ok := Normalize(sender); ok {
 		sender = a
 	}
-	return &Book{Tenant: tenant, Sender: sender, entries: map[string]*Entry{}, dirty: map[string]bool{}, grew: true}
+	return &Book{Tenant: tenant, Sender: sender, entries: map[string]*Entry{}, dirty: map[string]bool{}}
 }
 
 // Len is the number of distinct recipients.
@@ -148,8 +146,9 @@ func (b *Book) Get(addr string) (Entry, bool) {
 }
 
 // Record counts one message sent at t to every address in to (raw forms;
-// duplicates within one message count once).
-func (b *Book) Record(to []string, t time.Time) {
+// duplicates within one message count once) and returns the addresses
+// that were new to the history.
+func (b *Book) Record(to []string, t time.Time) (added []string) {
 	seen := map[string]bool{}
 	for _, raw := range to {
 		a, ok := Normalize(raw)
@@ -161,7 +160,7 @@ func (b *Book) Record(to []string, t time.Time) {
 		if e == nil {
 			e = &Entry{Address: a}
 			b.entries[a] = e
-			b.grew = true
+			added = append(added, a)
 		}
 		e.Count++
 		if t.After(e.Last) {
@@ -169,14 +168,7 @@ func (b *Book) Record(to []string, t time.Time) {
 		}
 		b.dirty[a] = true
 	}
-}
-
-// Changed reports whether the set of known addresses grew since the last
-// call, and resets the flag: a prepared engine context is rebuilt only then.
-func (b *Book) Changed() bool {
-	g := b.grew
-	b.grew = false
-	return g
+	return added
 }
 
 // Known lists the addresses, sorted.
@@ -191,8 +183,13 @@ func (b *Book) Known() []string {
 
 // Context is the engine context the history gives: KnownRecipients is
 // never nil, because a loaded history — even an empty one — is a history.
+// The list is in no particular order (the engine sorts what it indexes).
 func (b *Book) Context() engine.Context {
-	return engine.Context{KnownRecipients: b.Known()}
+	known := make([]string, 0, len(b.entries))
+	for a := range b.entries {
+		known = append(known, a)
+	}
+	return engine.Context{KnownRecipients: known}
 }
 
 // Recipients collects a message's To, Cc and Bcc addresses: everyone the

@@ -3,6 +3,7 @@ package mimemsg_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -484,4 +485,24 @@ func TestSimpleAddressListsMatchNetMail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseDeepNesting: thousands of nested multiparts (enmime's reading is
+// quadratic in the depth) are checked as raw text instead, text included.
+func TestParseDeepNesting(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@nhs.net\r\nTo: b@gmail.com\r\nSubject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n")
+	const depth = 5000
+	for i := 1; i < depth; i++ {
+		fmt.Fprintf(&b, "--b%d\r\nContent-Type: Multipart/Mixed; boundary=b%d\r\n\r\n", i-1, i)
+	}
+	fmt.Fprintf(&b, "--b%d\r\nContent-Type: text/plain\r\n\r\nNHS 943 476 5919\r\n", depth-1)
+	for i := depth - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, "--b%d--\r\n", i)
+	}
+	p, err := mimemsg.ParseBytesWithOptions([]byte(b.String()), mimemsg.Options{})
+	require.NoError(t, err)
+	assert.Contains(t, p.Warnings, mimemsg.Warning{Kind: mimemsg.WarnTooDeep})
+	assert.Contains(t, p.Message.Body.Content, "NHS 943 476 5919")
+	assert.Equal(t, []string{"b@gmail.com"}, addrs(p.Message.ToRecipients))
 }

@@ -35,6 +35,27 @@ test("the bundle is plain ES2016: no async functions, await, imports or exports"
   assert.doesNotThrow(() => new vm.Script(bundle, { filename: "launchevent.js" }));
 });
 
+test("the bundle carries the base-URL placeholder the server replaces", () => {
+  // addin.FilesFor swaps it for the public base URL: classic Outlook before
+  // Mailbox 1.14 has no other way to tell the script where its server is.
+  assert.equal(bundle.split('"__SENDGUARD_BASE_URL__"').length - 1, 1);
+});
+
+test("with the base URL baked in, a runtime without Office.context.urls reaches the server", async () => {
+  const baked = bundle.replace("__SENDGUARD_BASE_URL__", api.url);
+  const { office, state } = createOutlook({ to: ["j.example@gmail.com"], body: "<p>NHS 943 476 5919</p>" });
+  const sandbox = { Office: office, fetch: globalThis.fetch, setTimeout, clearTimeout, console, WebAssembly: undefined };
+  sandbox.globalThis = sandbox;
+  vm.createContext(sandbox);
+  vm.runInContext(baked, sandbox);
+  const ev = createSendEvent();
+  const before = calls(api, "POST /api/v1/check").length;
+  state.handlers.onMessageSendHandler(ev.event);
+  const opts = await ev.done;
+  assert.equal(opts.allowEvent, false);
+  assert.equal(calls(api, "POST /api/v1/check").length, before + 1);
+});
+
 test("Office.actions.associate comes last, at the top level", () => {
   const src = readFileSync(join(root, "addin", "src", "launchevent.js"), "utf8").trim().split("\n");
   assert.match(src[src.length - 2], /^Office\.actions\.associate\(SEND_HANDLER, onMessageSendHandler\);$/);

@@ -350,6 +350,10 @@ test("baseUrl", async (t) => {
     "browser page": { g: { location: { href: "https://sg.example/t1/addin/commands.html?x=1" } }, want: "https://sg.example/t1" },
     "javascript runtime": { g: { Office: { context: { urls: { javascriptRuntimeUrl: "https://sg.example/addin/launchevent.js" } } } }, want: "https://sg.example" },
     unknown: { g: {}, want: "" },
+    "baked by the server": { g: {}, baked: "https://sg.example/t1/", want: "https://sg.example/t1" },
+    "page wins over baked": { g: { location: { href: "https://other.example/addin/taskpane.html" } }, baked: "https://sg.example", want: "https://other.example" },
+    "baked wins over the runtime URL": { g: { Office: { context: { urls: { javascriptRuntimeUrl: "https://old.example/addin/launchevent.js" } } } }, baked: "https://sg.example", want: "https://sg.example" },
+    "unreplaced placeholder is ignored": { g: {}, baked: "__SENDGUARD_BASE_URL__", want: "" },
   };
-  for (const [name, c] of Object.entries(table)) await t.test(name, () => assert.equal(baseUrl(c.g), c.want));
+  for (const [name, c] of Object.entries(table)) await t.test(name, () => assert.equal(baseUrl(c.g, c.baked), c.want));
 });
