@@ -499,6 +499,11 @@ func corpusTable(t *testing.T) map[string]corpusCase {
 	c.FalsePositiveFor = lookalike
 	cases["lookalike-different-names-fp"] = *c
 
+	c = add("lookalike-webmail-not-slip-of-history-fp", "A new address at gmail.com is at a known webmail domain, not a slip of ymail.com in the history.",
+		mail("Letter", "Dear Mr Example,\n\nYour letter is ready to collect.\n", "j.example@gmail.com"), caseContext{KnownRecipients: known("k.person@ymail.com")}, allow, green)
+	c.FalsePositiveFor = lookalike
+	cases["lookalike-webmail-not-slip-of-history-fp"] = *c
+
 	add("lookalike-with-patient-data", "A lookalike of a colleague with a patient's details: internal, so only the slip warns.",
 		mail("Handover", discharge, "an.other@nhs.net"), caseContext{KnownRecipients: known("am.other@nhs.net")}, warn, amber, lookalike)
 

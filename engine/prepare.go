@@ -93,6 +93,12 @@ func (e *Engine) prepare(ctx Context) *Prepared {
 			domains = append(domains, c)
 		}
 	}
+	// The policy's domains go into the same index: a new patient at
+	// gmail.com is at a known domain, not a slip of a history domain one
+	// edit away (ymail.com), and only their local part is measured.
+	if len(addrs) > 0 || len(domains) > 0 {
+		domains = append(domains, e.knownDomains...)
+	}
 	p.indexAddrs, p.indexDomains = addrs, domains
 	p.domainIndex = e.domainIndex
 	return p

@@ -61,8 +61,9 @@ async function readOverride(item) {
  */
 export function onMessageSend(event, env) {
   return new Promise((resolve) => {
+    // The policy once known, so a later failure honours its fail mode.
     let policy = null;
-    let policyKnown = false;
+    let timer = null;
     const complete = once((opts) => {
       clearTimeout(timer);
       try {
@@ -71,8 +72,8 @@ export function onMessageSend(event, env) {
         resolve(opts);
       }
     });
-    const fail = (reason) => complete(failureCompletion(failModeOf(policyKnown ? policy : null, env.defaultFailMode), reason));
-    const timer = setTimeout(() => fail("it took too long"), env.deadlineMs || DEADLINE_MS);
+    const fail = (reason) => complete(failureCompletion(failModeOf(policy, env.defaultFailMode), reason));
+    timer = setTimeout(() => fail("it took too long"), env.deadlineMs || DEADLINE_MS);
     let sup;
     try {
       sup = support(env.office);
@@ -82,12 +83,9 @@ export function onMessageSend(event, env) {
     checkItem(env, {
       onPolicy: (p) => {
         policy = p;
-        policyKnown = true;
       },
     })
       .then(async (r) => {
-        policy = r.policy;
-        policyKnown = true;
         const v = r.verdict;
         if (v.action === "warn") {
           // The user justified exactly these findings in the task pane.

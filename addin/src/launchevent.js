@@ -9,11 +9,10 @@
 
 import { installGo } from "sendguard:wasm-exec";
 import { loadSendguard, missingGlobals } from "../../wasm/browser/loader.js";
-import { createEnv, engineLoader } from "./env.js";
+import { createEnv, engineLoader, DEFAULT_FAIL_MODE } from "./env.js";
 import { onMessageSend, onRecipientsChanged } from "./handlers.js";
 import { SEND_HANDLER, RECIPIENTS_HANDLER } from "./ids.js";
 import { failureCompletion } from "./verdict.js";
-import { DEFAULT_FAIL_MODE } from "./env.js";
 
 /** The environment, built on first use: Office.context exists only then. */
 let env = null;

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import appManifest from "@microsoft/app-manifest";
+import officeManifest from "office-addin-manifest";
 import { sendguardBinary } from "./support.js";
 
 const { ManifestUtil } = appManifest;
@@ -46,6 +47,23 @@ test("--out writes a unified manifest that passes the schema, with its icons", a
       const xml = readFileSync(join(dir, "manifest.xml"), "utf8");
       assert.match(xml, new RegExp(`SendMode="${mode[0].toUpperCase() + mode.slice(1)}"`));
     });
+  }
+});
+
+test("Office's own manifest reader accepts both renderings", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sendguard-manifest-"));
+  try {
+    const r = spawnSync(bin, ["manifest", "--base-url", "https://sendguard.example.nhs.uk", "--app-id", APP_ID, "--out", dir], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const xml = await officeManifest.OfficeAddinManifest.readManifestFile(join(dir, "manifest.xml"));
+    assert.deepEqual(
+      { id: xml.id, type: xml.officeAppType, hosts: xml.hosts, permissions: xml.permissions, domains: xml.appDomains },
+      { id: APP_ID, type: "MailApp", hosts: ["Mailbox"], permissions: "ReadWriteItem", domains: ["https://sendguard.example.nhs.uk"] },
+    );
+    const json = await officeManifest.OfficeAddinManifest.readManifestFile(join(dir, "manifest.json"));
+    assert.deepEqual({ id: json.id, hosts: json.hosts, permissions: json.permissions }, { id: APP_ID, hosts: ["mail"], permissions: "MailboxItem.ReadWrite.User" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
