@@ -445,16 +445,19 @@ func TestXMLEscapesOptions(t *testing.T) {
 // passes as commandId against the manifest's, so renaming one side fails
 // here instead of in Outlook.
 func TestScriptsAgree(t *testing.T) {
-	src, err := os.ReadFile("../addin/src/ids.js")
-	require.NoError(t, err)
 	consts := map[string]string{}
-	for _, m := range regexp.MustCompile(`export const (\w+) = "([^"]*)";`).FindAllStringSubmatch(string(src), -1) {
-		consts[m[1]] = m[2]
+	for _, f := range []string{"../addin/src/ids.js", "../addin/src/report.js"} {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range regexp.MustCompile(`export const (\w+) = "([^"]*)";`).FindAllStringSubmatch(string(src), -1) {
+			consts[m[1]] = m[2]
+		}
 	}
 	for _, tc := range []struct{ name, js, goValue string }{
 		{"send handler", "SEND_HANDLER", manifest.SendHandler},
 		{"recipients handler", "RECIPIENTS_HANDLER", manifest.RecipientsHandler},
 		{"review button", "REVIEW_BUTTON", manifest.ReviewButton},
+		{"version reported with events", "ADDIN_VERSION", manifest.Version},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.goValue, consts[tc.js])

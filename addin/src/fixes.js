@@ -148,7 +148,7 @@ export function planSubjectTag(item, tag) {
   const t = tag || "[secure]";
   const subject = item.subject || "";
   if (subject.toLowerCase().indexOf(t.toLowerCase()) >= 0) return [];
-  return [{ field: "subject", method: "setAsync", value: (t + " " + subject).slice(0, 255).trimEnd() }];
+  return [{ field: "subject", method: "setAsync", value: (t + " " + subject).slice(0, 255).replace(/\s+$/, "") }];
 }
 
 /**

@@ -213,6 +213,22 @@ function showInitialContext() {
   });
 }
 
+/**
+ * Shows the context the Smart Alerts dialog passed when the pane was
+ * already open (Outlook then raises InitializationContextChanged instead of
+ * reloading the pane), and checks again.
+ */
+function followContextChanges() {
+  const item = Office.context.mailbox.item;
+  const type = Office.EventType && Office.EventType.InitializationContextChanged;
+  if (!item || !type || typeof item.addHandlerAsync !== "function") return;
+  item.addHandlerAsync(
+    type,
+    () => recheck(),
+    () => undefined,
+  );
+}
+
 /** Wires the page once Office is ready. */
 function start() {
   state.env = createEnv(globalThis, engineLoader(globalThis, installGo, loadSendguard, missingGlobals));
@@ -221,6 +237,7 @@ function start() {
   $("override-cancel").addEventListener("click", closeOverride);
   $("override-form").addEventListener("submit", submitOverride);
   showInitialContext();
+  followContextChanges();
   recheck();
 }
 

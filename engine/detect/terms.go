@@ -70,7 +70,8 @@ func (b *termSetBuilder) add(cat, raw, field string, errs *ConfigError) {
 // addList adds a term to one list of a combined set; cat is its special
 // category, or "" for the marketing and opt-out lists.
 func (b *termSetBuilder) addList(list uint8, cat, raw string) {
-	e := b.addMaskTerm(raw, 0, &ConfigError{})
+	// Compile has reported bad terms already, from the separate lists.
+	e := b.entry(raw, "", &ConfigError{})
 	if e == nil {
 		return
 	}
@@ -87,7 +88,7 @@ func (b *termSetBuilder) addList(list uint8, cat, raw string) {
 }
 
 func (b *termSetBuilder) addMask(cat string, mask uint8, raw, field string, errs *ConfigError) {
-	e := b.addMaskTerm(raw, field, errs)
+	e := b.entry(raw, field, errs)
 	if e == nil {
 		return
 	}
@@ -100,14 +101,12 @@ func (b *termSetBuilder) addMask(cat string, mask uint8, raw, field string, errs
 	e.cats = append(e.cats, cat)
 }
 
-// addMaskTerm normalises raw and returns its entry, new or existing, or nil
+// entry normalises raw and returns its entry, new or existing, or nil
 // after reporting why the term is unusable.
-func (b *termSetBuilder) addMaskTerm(raw string, field any, errs *ConfigError) *term {
+func (b *termSetBuilder) entry(raw, field string, errs *ConfigError) *term {
 	t, msg := normaliseTerm(raw)
 	if msg != "" {
-		if f, ok := field.(string); ok {
-			errs.add(f, msg)
-		}
+		errs.add(field, msg)
 		return nil
 	}
 	e := b.terms[t]
@@ -292,17 +291,33 @@ func (s *termSet) rejects(text string, i int) bool {
 	if i+2 >= len(text) {
 		return false
 	}
-	c, c1, c2 := text[i], text[i+1], text[i+2]
-	if !isASCIIWord(c1) || !isASCIIWord(c2) && c2 != ' ' {
+	c := text[i]
+	k1, k2 := keyByte[text[i+1]], keyByte[text[i+2]]
+	if k1 == ' ' || k1 == 0 || k2 == 0 {
 		return false
 	}
-	h := hash16(key3(lower(c), lower(c1), lower(c2)))
-	return s.triBits[h>>6]&(1<<(h&63)) == 0 && s.short[lower(c)] == nil
+	h := hash16(key3(lowerByte[c], k1, k2))
+	return s.triBits[h>>6]&(1<<(h&63)) == 0 && s.short[lowerByte[c]] == nil
 }
 
-// candidateStarts is candidates for sets whose terms all start with an ASCII letter,
-// digit or underscore: it finds the word starts of eight bytes at once and
-// looks only at those.
+// keyByte is how textKey reads the second and third byte of a key when it
+// can without looking further: lower case, a separator as a space, and 0
+// ("look closer") for the lead bytes of a no-break space or a curly
+// apostrophe, and for NUL.
+var keyByte = func() (t [256]byte) {
+	for c := 0; c < 256; c++ {
+		t[c] = lower(byte(c))
+	}
+	for _, c := range []byte{' ', '\t', '\n', '\r', '-'} {
+		t[c] = ' '
+	}
+	t[0xc2], t[0xe2] = 0, 0
+	return t
+}()
+
+// candidateStarts is candidates for sets whose terms all start with an
+// ASCII letter, digit or underscore: it finds the word starts of eight
+// bytes at once and looks only at those.
 func (s *termSet) candidateStarts(text string, from, to int, visit func(p int) int) {
 	n := len(text)
 	i := from
@@ -310,7 +325,11 @@ func (s *termSet) candidateStarts(text string, from, to int, visit func(p int) i
 		var m uint64
 		if i+8 <= n {
 			x := load8(text, i)
-			// wordMask, inlined by hand: the compiler will not.
+			// w has the high bit of each byte that is an ASCII letter,
+			// digit or underscore, or not ASCII. Each range test is exact
+			// per byte: the high bit is set before subtracting, so no
+			// borrow crosses into the next byte. (Written out here because
+			// the compiler will not inline it as a function.)
 			y := x & lo7
 			f := y | 0x20*lo8
 			u := y ^ ('_' * lo8)
@@ -352,9 +371,9 @@ func (s *termSet) candidateStarts(text string, from, to int, visit func(p int) i
 			}
 			// rejects, inlined by hand.
 			if p+2 < n {
-				c1, c2 := text[p+1], text[p+2]
-				if asciiWord[c1] && (asciiWord[c2] || c2 == ' ') {
-					h := hash16(key3(lowerByte[c], lowerByte[c1], lowerByte[c2]))
+				k1, k2 := keyByte[text[p+1]], keyByte[text[p+2]]
+				if k1 != ' ' && k1 != 0 && k2 != 0 {
+					h := hash16(key3(lowerByte[c], k1, k2))
 					if s.triBits[h>>6]&(1<<(h&63)) == 0 && s.short[lowerByte[c]] == nil {
 						continue
 					}
@@ -380,20 +399,6 @@ var asciiWord, lowerByte = func() (w [256]bool, l [256]byte) {
 	}
 	return
 }()
-
-// wordMask sets the high bit of each byte of x that is an ASCII letter,
-// digit or underscore, or not ASCII. Every test is exact per byte: the
-// high bit is cleared before subtracting, so no borrow crosses bytes.
-func wordMask(x uint64) uint64 {
-	y := x & lo7
-	f := y | 0x20*lo8 // letters folded to lower case
-	ge := func(v uint64, k uint64) uint64 { return ((v | hi8) - k*lo8) & hi8 }
-	digits := ge(y, '0') &^ ge(y, '9'+1)
-	letters := ge(f, 'a') &^ ge(f, 'z'+1)
-	u := y ^ ('_' * lo8)
-	under := ^((u | hi8) - lo8) & hi8
-	return digits | letters | under | x&hi8
-}
 
 func key3(a, b, c byte) uint32 { return uint32(a)<<16 | uint32(b)<<8 | uint32(c) }
 

@@ -32,7 +32,8 @@ var byteClass = func() (t [256]uint8) {
 // The content of script, style, title, template, iframe and the like is
 // dropped, and so are comments. Entities are decoded (named, decimal, hex);
 // zero-width characters and soft hyphens vanish; no-break spaces and runs of
-// whitespace become one space. Invalid UTF-8 bytes become spaces.
+// whitespace become one space; typographic hyphens and dashes become "-".
+// Invalid UTF-8 bytes become spaces.
 func HTML(s string) string {
 	x := extractor{src: s, space: true}
 	x.out.Grow(len(s))

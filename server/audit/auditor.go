@@ -224,13 +224,13 @@ func (a *Auditor) sync(ctx context.Context, eng *engine.Engine, mb MailboxRef, r
 	if err != nil {
 		return err
 	}
-	book, err := a.History.Load(ctx, a.Tenant, mb.Address)
-	if err != nil {
-		return err
-	}
+	// The history is loaded when the first message needs it: most rounds
+	// of a frequent audit bring nothing new, and a large history costs a
+	// read and a decryption per address.
+	var book *history.Book
+	var hv *view
 	keys := a.History.Keys()
 	policy := eng.Policy()
-	hv := newView(eng, book, a.exactHistory)
 	reset := false
 	for {
 		page, err := a.Graph.DeltaPage(ctx, mb.ID, link)
@@ -278,6 +278,12 @@ func (a *Auditor) sync(ctx context.Context, eng *engine.Engine, mb MailboxRef, r
 			if m.InternetMessageID != "" {
 				seen[m.InternetMessageID] = true
 			}
+			if book == nil {
+				if book, err = a.History.Load(ctx, a.Tenant, mb.Address); err != nil {
+					return err
+				}
+				hv = newView(eng, book, a.exactHistory)
+			}
 			if m.HasAttachments {
 				atts, err := a.Graph.Attachments(ctx, mb.ID, m.ID)
 				if err != nil && !graph.IsForbidden(err) {
@@ -312,7 +318,7 @@ func (a *Auditor) sync(ctx context.Context, eng *engine.Engine, mb MailboxRef, r
 			return err
 		}
 		if res.Messages > 0 && a.OnForget != nil {
-			a.OnForget(a.Tenant, book.Sender)
+			a.OnForget(a.Tenant, mb.Address)
 		}
 		rep.Messages += res.Messages
 		rep.Findings += res.Findings

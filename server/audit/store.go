@@ -231,11 +231,16 @@ func (s *Store) CommitPage(ctx context.Context, p Page) (PageResult, error) {
 			return ErrLeaseLost
 		}
 		now := ms(p.Now)
+		// One prepared statement for the page's ledger rows.
+		ledger, err := tx.Tx.PrepareContext(ctx, s.db.Rebind(`INSERT INTO audit_messages (tenant_id, mailbox, graph_id, internet_message_id, sent_at, audited_at, action, classification)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`))
+		if err != nil {
+			return fmt.Errorf("audit: ledger: %w", err)
+		}
+		defer ledger.Close()
 		for _, m := range p.Messages {
 			var id int64
-			err := tx.QueryRow(ctx, `INSERT INTO audit_messages (tenant_id, mailbox, graph_id, internet_message_id, sent_at, audited_at, action, classification)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
-				p.Tenant, p.Mailbox, m.GraphID, m.InternetMessageID, ms(m.SentAt), now, m.Verdict.Action, m.Verdict.Classification).Scan(&id)
+			err := ledger.QueryRowContext(ctx, p.Tenant, p.Mailbox, m.GraphID, m.InternetMessageID, ms(m.SentAt), now, m.Verdict.Action, m.Verdict.Classification).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // audited before: exactly once
 			}

@@ -93,10 +93,7 @@ window.sg = sg; window.req = req;
 
 async function chromium(url) {
   const { chromium: pw } = await import("playwright-core");
-  // BENCH_CHROMIUM_JS_FLAGS (e.g. --no-wasm-lazy-compilation) is for
-  // diagnosis only: a web page cannot set V8 flags.
-  const jsFlags = process.env.BENCH_CHROMIUM_JS_FLAGS;
-  const args = jsFlags ? [...CHROMIUM_ARGS, `--js-flags=${jsFlags}`] : CHROMIUM_ARGS;
+  const args = CHROMIUM_ARGS;
   const cold = [];
   let warm;
   let revisit;

@@ -196,6 +196,28 @@ function wrap(sg) {
 }
 
 /**
+ * The compiled module for a manifest, from memory or fetched and compiled.
+ * @returns {Promise<WebAssembly.Module>}
+ */
+async function compiledModule(base, manifest, fetchFn, useCache) {
+  let mod = compiled.get(manifest.sha256);
+  if (mod) return mod;
+  let res;
+  try {
+    res = await getModule(new URL(manifest.wasm, base), fetchFn, useCache);
+  } catch (err) {
+    throw new SendguardLoadError("fetch", `cannot fetch ${manifest.wasm}: ${err.message}`);
+  }
+  try {
+    mod = await compile(res);
+  } catch (err) {
+    throw new SendguardLoadError("compile", `cannot compile ${manifest.wasm}: ${err.message}`);
+  }
+  compiled.set(manifest.sha256, mod);
+  return mod;
+}
+
+/**
  * Loads the engine and resolves when it is ready.
  *
  * @param {object} opts
@@ -252,26 +274,13 @@ export async function loadSendguard(opts = {}) {
 }
 
 async function start(base, manifest, fetchFn, useCache) {
-  let mod = compiled.get(manifest.sha256);
-  if (!mod) {
-    let res;
-    try {
-      res = await getModule(new URL(manifest.wasm, base), fetchFn, useCache);
-    } catch (err) {
-      throw new SendguardLoadError("fetch", `cannot fetch ${manifest.wasm}: ${err.message}`);
-    }
-    try {
-      mod = await compile(res);
-    } catch (err) {
-      throw new SendguardLoadError("compile", `cannot compile ${manifest.wasm}: ${err.message}`);
-    }
-    compiled.set(manifest.sha256, mod);
-  }
-  try {
-    await ensureGo(new URL(manifest.wasmExec || "wasm_exec.js", base));
-  } catch (err) {
+  // wasm_exec.js loads while the module downloads and compiles: one round
+  // trip fewer at Send time.
+  const goReady = ensureGo(new URL(manifest.wasmExec || "wasm_exec.js", base)).catch((err) => {
     throw new SendguardLoadError("fetch", `cannot load wasm_exec.js: ${err.message}`);
-  }
+  });
+  const modReady = compiledModule(base, manifest, fetchFn, useCache);
+  const [, mod] = await Promise.all([goReady, modReady]);
   const go = new globalThis.Go();
   let instance;
   try {

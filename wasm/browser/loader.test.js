@@ -2,7 +2,8 @@
 // `make test-wasm` (node --test) against the module `make wasm` built.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -63,6 +64,37 @@ describe("loadSendguard", () => {
 
   test("a directory without a manifest is a fetch error", async () => {
     await assert.rejects(loadSendguard({ baseUrl: join(dist, "no-such-dir") }), { name: "SendguardLoadError", code: "fetch" });
+  });
+
+  test("a manifest naming a missing module is a fetch error", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sendguard-loader-"));
+    try {
+      await writeFile(join(dir, "engine-manifest.json"), JSON.stringify({ wasm: "engine.0000000000000000.wasm", sha256: "0".repeat(64) }));
+      await assert.rejects(loadSendguard({ baseUrl: dir }), { name: "SendguardLoadError", code: "fetch" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a module that is not WebAssembly is a compile error", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sendguard-loader-"));
+    try {
+      await writeFile(join(dir, "engine-manifest.json"), JSON.stringify({ wasm: "engine.1111111111111111.wasm", sha256: "1".repeat(64) }));
+      await writeFile(join(dir, "engine.1111111111111111.wasm"), "<html>a proxy's error page</html>");
+      await assert.rejects(loadSendguard({ baseUrl: dir }), { name: "SendguardLoadError", code: "compile" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a manifest that is not JSON is a fetch error", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sendguard-loader-"));
+    try {
+      await writeFile(join(dir, "engine-manifest.json"), "<html>");
+      await assert.rejects(loadSendguard({ baseUrl: dir }), { name: "SendguardLoadError", code: "fetch" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("no baseUrl is a fetch error, not a crash", async () => {

@@ -231,6 +231,21 @@ test("task pane: a lookalike address is replaced with the one the sender uses", 
   await page.close();
 });
 
+test("task pane opened from the alert shows the alert's findings at once", async () => {
+  const c = corpusCase("insecure-discharge-summary-gmail");
+  const want = corpusVerdict("insecure-discharge-summary-gmail");
+  const sent = await open("commands.html", itemSpec(c.request.message));
+  await handlersReady(sent.page);
+  const { options } = await pressSend(sent.page);
+  await sent.page.close();
+  // The pane's own check never finishes here (the body read hangs), so
+  // what it shows comes from the dialog's contextData.
+  const { page } = await open("taskpane.html", { ...itemSpec(c.request.message), initContext: options.contextData, hang: ["body.getAsync"] });
+  await page.getByRole("heading", { name: want.findings[0].summary }).waitFor();
+  assert.equal(await page.locator("article.finding").count(), JSON.parse(options.contextData).findings.length);
+  await page.close();
+});
+
 test("task pane: Send anyway records a reason with the server, then Send lets the email go", async () => {
   const c = corpusCase("multiple-patients-two-nhs-numbers");
   const spec = itemSpec(c.request.message);

@@ -159,6 +159,11 @@ export function createOutlook(spec) {
         return { format: "base64", content: a.content };
       });
     },
+    addHandlerAsync: function (type, handler) {
+      return answer("addHandlerAsync", arguments, () => {
+        state.handlers[type] = handler;
+      });
+    },
     getInitializationContextAsync: function () {
       return answer("getInitializationContextAsync", arguments, () => state.initContext);
     },

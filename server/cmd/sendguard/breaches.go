@@ -65,7 +65,7 @@ func runBreaches(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print JSON (list: JSON Lines)")
 	asCSV := fs.Bool("csv", false, "print CSV with a header")
 	dbURL := fs.String("database-url", "", "database: a SQLite file (default "+store.DefaultSQLiteFile+") or postgres://...")
-	tenant := fs.String("tenant", "", "tenant (default: SENDGUARD_GRAPH_TENANT_ID, or dev)")
+	tenant := fs.String("audit-tenant", "", "tenant the records belong to (default: SENDGUARD_GRAPH_TENANT_ID, or dev)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

@@ -138,6 +138,8 @@ export default {
     try {
       binding = await start(env);
     } catch {
+      // Let the next request try again (instantiation itself may throw).
+      started = undefined;
       return errorResponse(503, "unavailable", "the engine could not start");
     }
     context.ctx = ctx;
