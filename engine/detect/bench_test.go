@@ -56,7 +56,7 @@ func BenchmarkIdentifiers1MB(b *testing.B) {
 // tables of figures): many more digits than a letter.
 func BenchmarkIdentifiersEnron1MB(b *testing.B) {
 	d := newDetector(b)
-	files, err := filepath.Glob(filepath.Join(corpora, "mail", "enron", "*.eml"))
+	files, err := filepath.Glob(filepath.Join(corpora(b), "mail", "enron", "*.eml"))
 	require.NoError(b, err)
 	require.NotEmpty(b, files, "the shared corpora are required")
 	var sb strings.Builder

@@ -14,9 +14,20 @@ import (
 	"github.com/sendguard/sendguard/engine/detect"
 )
 
-// corpora is the project's shared third-party test data, beside the
-// repository.
-const corpora = "../../../shared/corpora"
+// corpora finds the project's shared third-party test data: ../shared/corpora
+// from the repository root, or SENDGUARD_CORPORA when set. Missing data
+// fails the test: CI must run it.
+func corpora(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("SENDGUARD_CORPORA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpora")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "vectors")); err != nil {
+		tb.Fatalf("third-party corpora missing: want %s/vectors (../shared/corpora from the repository root, or set SENDGUARD_CORPORA): %v", dir, err)
+	}
+	return dir
+}
 
 // readTSV reads a tab-separated file with a header row into maps keyed by
 // column name. Quotes are not special in these files.
@@ -65,8 +76,9 @@ func stripSeparators(s string) string {
 // nhs_vectors_disagreements.tsv, where the source disagrees with the rule
 // and the rule wins.
 func TestNHSVectors(t *testing.T) {
-	vectors := readTSV(t, filepath.Join(corpora, "vectors", "nhs_vectors.tsv"))
-	disagreements := readTSV(t, filepath.Join(corpora, "vectors", "nhs_vectors_disagreements.tsv"))
+	dir := corpora(t)
+	vectors := readTSV(t, filepath.Join(dir, "vectors", "nhs_vectors.tsv"))
+	disagreements := readTSV(t, filepath.Join(dir, "vectors", "nhs_vectors_disagreements.tsv"))
 	type key struct{ input, source string }
 	rule := map[key]bool{}
 	for _, row := range disagreements {

@@ -130,3 +130,54 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkEmptyRound measures what a frequent audit mostly does: a delta
+// round per mailbox that brings nothing new (lease, one Graph request,
+// commit, release). It reports mailbox rounds per second and per
+// CPU-second, the figures docs/capacity.md scales up.
+func BenchmarkEmptyRound(b *testing.B) {
+	const mailboxes = 500
+	g := graphtest.New()
+	if err := g.Start("127.0.0.1:0"); err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	msgs := graphtest.Clinical("trust.nhs.net", mailboxes, 1, time.Now())
+	g.LoadClinical(msgs)
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := store.MigrateCore(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	st, hist, err := audit.Open(ctx, db, testKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gc, err := graph.New(graph.Config{BaseURL: g.URL(), Token: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := &audit.Auditor{Graph: gc, Store: st, History: hist, Engines: engines.New(store.New(db), 0), Tenant: tenant, Workers: 8}
+	if rep, err := a.RunOnce(ctx); err != nil || rep.Messages != mailboxes {
+		b.Fatalf("first pass: %v %+v", err, rep)
+	}
+	var elapsed, cpu time.Duration
+	rounds := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start, cpu0 := time.Now(), cpuTime()
+		rep, err := a.RunOnce(ctx)
+		elapsed += time.Since(start)
+		cpu += cpuTime() - cpu0
+		if err != nil || rep.Messages != 0 || rep.Failed != 0 {
+			b.Fatalf("empty pass: %v %+v", err, rep)
+		}
+		rounds += len(rep.Mailboxes)
+	}
+	b.ReportMetric(float64(rounds)/elapsed.Seconds(), "rounds/s")
+	b.ReportMetric(float64(rounds)/cpu.Seconds(), "rounds/cpu-s")
+}

@@ -81,6 +81,7 @@ describe("loadSendguard", () => {
     try {
       await writeFile(join(dir, "engine-manifest.json"), JSON.stringify({ wasm: "engine.1111111111111111.wasm", sha256: "1".repeat(64) }));
       await writeFile(join(dir, "engine.1111111111111111.wasm"), "<html>a proxy's error page</html>");
+      await writeFile(join(dir, "wasm_exec.js"), await readFile(join(dist, "wasm_exec.js")));
       await assert.rejects(loadSendguard({ baseUrl: dir }), { name: "SendguardLoadError", code: "compile" });
     } finally {
       await rm(dir, { recursive: true, force: true });
