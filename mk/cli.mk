@@ -13,12 +13,14 @@ check-sample: build
 	  echo "exit status $$code (0 allow, 1 warn, 2 block, 3 error)"; [ $$code -le 2 ]
 
 ## test ----------------------------------------------------------------------
-# A short fuzz pass over the .eml parser, seeded with the odd-mime corpus;
-# every result also goes through the engine. go test ./... already replays
-# the seeds and any saved crashers.
+# A short fuzz pass over the .eml parser, seeded with the odd-mime corpus
+# (every result also goes through the engine), and over the quoted-printable
+# decoder against the standard library's. go test ./... already replays the
+# seeds and any saved crashers.
 CLI_FUZZTIME ?= 15s
 test-cli-fuzz:
 	$(GO) test -run=NONE -fuzz='^FuzzParse$$' -fuzztime=$(CLI_FUZZTIME) ./server/mimemsg/
+	$(GO) test -run=NONE -fuzz='^FuzzDecodeQP$$' -fuzztime=$(CLI_FUZZTIME) ./server/mimemsg/
 
 TEST_TARGETS += test-cli-fuzz
 

@@ -34,4 +34,4 @@ test-graph-fuzz:
 # the SDK, engine with history, SQLite), messages/s and messages per
 # CPU-second, and the auditor's peak heap for 10 vs 100 mailboxes.
 bench-audit:
-	$(GO) test -run='^$$' -bench='^BenchmarkAudit$$' -benchtime=1x ./server/audit/
+	$(GO) test -run='^$$' -bench='^(BenchmarkAudit|BenchmarkEmptyRound)$$' -benchtime=1x ./server/audit/

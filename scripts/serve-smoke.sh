@@ -5,7 +5,7 @@
 # SIGTERM shuts down cleanly (exit 0, "stopped" logged).
 set -euo pipefail
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-tmp=$(mktemp -d)
+tmp=$(mktemp -d -t sendguard-smoke.XXXXXX)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT

@@ -15,7 +15,7 @@ if ! command -v wrk >/dev/null; then
   exit 0
 fi
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-tmp=$(mktemp -d)
+tmp=$(mktemp -d -t sendguard-bench.XXXXXX)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT

@@ -12,6 +12,7 @@ import (
 	"github.com/sendguard/sendguard/server/app"
 	"github.com/sendguard/sendguard/server/domain"
 	"github.com/sendguard/sendguard/server/graph"
+	"github.com/sendguard/sendguard/server/graphtest"
 	"github.com/sendguard/sendguard/server/history"
 	sghttp "github.com/sendguard/sendguard/server/http"
 )
@@ -26,6 +27,9 @@ type Settings struct {
 	// Tenant overrides the tenant findings are stored under (default: the
 	// Graph tenant id, or "dev" without one).
 	Tenant string
+	// Demo (serve --demo) audits a built-in Graph test server holding
+	// synthetic clinical mail instead of a tenant.
+	Demo bool
 }
 
 // RegisterFlags adds the auditor's flags (Graph's included). Environment
@@ -34,6 +38,7 @@ func (s *Settings) RegisterFlags(fs *flag.FlagSet, withInterval bool) {
 	s.Graph.RegisterFlags(fs)
 	if withInterval {
 		fs.DurationVar(&s.Interval, "audit-interval", 0, "audit Sent Items this often (e.g. 15m; 0 turns the scheduler off)")
+		fs.BoolVar(&s.Demo, "demo", false, "with --dev: audit a built-in Graph test server holding synthetic clinical mail (no tenant needed)")
 	}
 	fs.IntVar(&s.Workers, "audit-workers", 4, "mailboxes audited at once")
 	fs.DurationVar(&s.LeaseTTL, "audit-lease", 2*time.Minute, "how long a replica holds a mailbox without progress before another may take it")
@@ -97,15 +102,29 @@ func Plugin() app.Plugin {
 			st := &Store{db: d.DB}
 			svc := history.NewService(hist, time.Minute, 1000)
 			parts := app.Parts{Module: modules{&history.Module{Service: svc}, &Module{Store: st}}}
+			if s.Demo {
+				if !d.Config.Dev {
+					return app.Parts{}, fmt.Errorf("--demo needs --dev: the demo's records belong to the dev tenant")
+				}
+				g := graphtest.New(graphtest.WithToken("demo"))
+				if err := g.Start("127.0.0.1:0"); err != nil {
+					return app.Parts{}, err
+				}
+				g.LoadClinical(graphtest.Clinical("demo-trust.nhs.net", 5, 30, time.Now()))
+				s.Graph = graph.Config{BaseURL: g.URL(), Token: "demo"}
+				s.Graph.Defaults()
+				if s.Interval <= 0 {
+					s.Interval = time.Minute
+				}
+				parts.Close = g.Close
+				d.Logger.Warn("DEMO: auditing a built-in Graph test server with synthetic mail", "graph", g.URL())
+			}
 			if s.Interval <= 0 {
 				return parts, nil
 			}
-			if err := s.Graph.Validate(); err != nil {
-				return app.Parts{}, fmt.Errorf("--audit-interval needs Graph access: %w", err)
-			}
 			gc, err := graph.New(s.Graph)
 			if err != nil {
-				return app.Parts{}, err
+				return app.Parts{}, fmt.Errorf("--audit-interval needs Graph access: %w", err)
 			}
 			a := &Auditor{Graph: gc, Store: st, History: hist, Engines: d.Engines, Tenant: s.TenantFor(d.Config.Dev),
 				Holder: s.Holder, LeaseTTL: s.LeaseTTL, Workers: s.Workers, Logger: d.Logger.With("component", "audit"), OnForget: svc.Forget}

@@ -68,3 +68,53 @@ func TestServeSchedulerAndRoutes(t *testing.T) {
 	assert.Contains(t, ans.Known, "an.other01@trust.nhs.net", "history built from Sent Items")
 	assert.Contains(t, ans.Known, "am.other01@trust.nhs.net", "the slip was sent, so it is history too")
 }
+
+// serve --dev --demo audits a built-in test server: a new user sees
+// findings and breaches with one command, and a restart (new test server
+// port, stale delta links) resumes without duplicates.
+func TestServeDemo(t *testing.T) {
+	t.Setenv("SENDGUARD_GRAPH_TOKEN", "")
+	dbPath := filepath.Join(t.TempDir(), "demo.db")
+	for run := 0; run < 2; run++ {
+		m := app.NewMain()
+		m.Stderr = io.Discard
+		m.Plugins = []app.Plugin{audit.Plugin()}
+		require.NoError(t, m.ParseFlags([]string{"--dev", "--demo", "--addr", "127.0.0.1:0", "--database-url", dbPath, "--audit-interval", "200ms"}, nil))
+		started := time.Now()
+		require.NoError(t, m.Run(context.Background()))
+		var boxes struct {
+			Mailboxes []audit.MailboxStatus `json:"mailboxes"`
+		}
+		require.Eventually(t, func() bool {
+			resp, err := http.Get(m.URL() + "/api/v1/audit/mailboxes")
+			if err != nil {
+				return false
+			}
+			defer resp.Body.Close()
+			if json.NewDecoder(resp.Body).Decode(&boxes) != nil || len(boxes.Mailboxes) != 5 {
+				return false
+			}
+			for _, b := range boxes.Mailboxes {
+				if b.Status != audit.MailboxOK || b.Messages != 30 || !b.SyncedAt.After(started) {
+					return false
+				}
+			}
+			return true
+		}, 20*time.Second, 100*time.Millisecond, "run %d: every demo mailbox audited once", run)
+		resp, err := http.Get(m.URL() + "/api/v1/breaches")
+		require.NoError(t, err)
+		var br struct {
+			Breaches []audit.Breach `json:"breaches"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&br))
+		resp.Body.Close()
+		assert.Len(t, br.Breaches, 30, "5 mailboxes x 3 red and 3 bulk messages, once")
+		require.NoError(t, m.Close())
+	}
+
+	m := app.NewMain()
+	m.Stderr = io.Discard
+	m.Plugins = []app.Plugin{audit.Plugin()}
+	require.NoError(t, m.ParseFlags([]string{"--demo", "--addr", "127.0.0.1:0", "--client-id", "x", "--tenant", "y", "--database-url", dbPath}, nil))
+	assert.ErrorContains(t, m.Run(context.Background()), "--demo needs --dev")
+}

@@ -291,6 +291,11 @@ func (c *Client) DeltaPage(ctx context.Context, mailboxID, link string) (Page, e
 	headers.Add("Prefer", fmt.Sprintf("odata.maxpagesize=%d", c.cfg.PageSize))
 	var b *users.ItemMailFoldersItemMessagesDeltaRequestBuilder
 	cfg := &users.ItemMailFoldersItemMessagesDeltaRequestBuilderGetRequestConfiguration{Headers: headers}
+	if link != "" && !c.sameOrigin(link) {
+		// A link from another Graph endpoint (the base URL changed, or a
+		// demo server restarted on a new port) cannot resume anything.
+		return Page{}, &Error{Status: http.StatusGone, Code: "SyncStateNotFound", Message: "the stored delta link is for another Graph endpoint"}
+	}
 	if link == "" {
 		b = c.users().ByUserId(mailboxID).MailFolders().ByMailFolderId("sentitems").Messages().Delta()
 		cfg.QueryParameters = &users.ItemMailFoldersItemMessagesDeltaRequestBuilderGetQueryParameters{Select: deltaSelect}
@@ -388,4 +393,11 @@ func (c *Client) Attachments(ctx context.Context, mailboxID, messageID string) (
 // not a raw URL: a raw URL would pin every child builder to /users.
 func (c *Client) users() *users.UsersRequestBuilder {
 	return users.NewUsersRequestBuilderInternal(map[string]string{}, c.adapter)
+}
+
+// sameOrigin reports whether link points at the configured Graph endpoint.
+func (c *Client) sameOrigin(link string) bool {
+	u, err := url.Parse(link)
+	b, berr := url.Parse(c.cfg.BaseURL)
+	return err == nil && berr == nil && strings.EqualFold(u.Scheme, b.Scheme) && strings.EqualFold(u.Host, b.Host)
 }

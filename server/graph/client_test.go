@@ -161,7 +161,7 @@ func TestForbiddenMailbox(t *testing.T) {
 
 func TestThrottlingHonoursRetryAfter(t *testing.T) {
 	tests := map[string]graphtest.Faults{
-		"every third request 429": {Every: 3, Status: 429, RetryAfter: 1},
+		"every third request 429":  {Every: 3, Status: 429, RetryAfter: 1},
 		"every second request 503": {Every: 2, Status: 503, RetryAfter: 1},
 	}
 	for name, f := range tests {
@@ -264,4 +264,54 @@ func TestFromEnv(t *testing.T) {
 	assert.Equal(t, graph.DefaultBaseURL, c.BaseURL)
 	assert.Equal(t, 4, c.MaxPerMailbox)
 	assert.Equal(t, 10000, c.MailboxBudget)
+}
+
+func TestMailboxRequestBudget(t *testing.T) {
+	s := start(t)
+	box := "g@trust.nhs.net"
+	s.AddMessage(box, msg(box, "p@example.com", "x"))
+	// 5 requests per second with a burst of one: the sixth request waits
+	// about a second for its token.
+	c := client(t, s, func(c *graph.Config) { c.MailboxBudget = 5; c.MailboxWindow = time.Second })
+	started := time.Now()
+	for i := 0; i < 6; i++ {
+		_, err := c.DeltaPage(context.Background(), box, "")
+		require.NoError(t, err)
+	}
+	assert.GreaterOrEqual(t, time.Since(started), 900*time.Millisecond)
+	// Another mailbox has its own budget.
+	other := "h@trust.nhs.net"
+	s.AddMessage(other, msg(other, "p@example.com", "x"))
+	started = time.Now()
+	_, err := c.DeltaPage(context.Background(), other, "")
+	require.NoError(t, err)
+	assert.Less(t, time.Since(started), 500*time.Millisecond)
+}
+
+func TestDeltaLinkFromAnotherEndpointRestarts(t *testing.T) {
+	s := start(t)
+	box := "i@trust.nhs.net"
+	s.AddMessage(box, msg(box, "p@example.com", "x"))
+	_, err := client(t, s, nil).DeltaPage(context.Background(), box, "https://graph.example.invalid/v1.0/users/x/mailFolders/sentitems/messages/delta?$deltatoken=abc")
+	require.Error(t, err)
+	assert.True(t, graph.IsSyncReset(err), "%v", err)
+}
+
+func TestGlobalRate(t *testing.T) {
+	s := start(t)
+	var boxes []string
+	for i := 0; i < 6; i++ {
+		b := fmt.Sprintf("j%d@trust.nhs.net", i)
+		s.AddMessage(b, msg(b, "p@example.com", "x"))
+		boxes = append(boxes, b)
+	}
+	// 5 requests per second across all mailboxes: six mailboxes, one
+	// request each, take over 200 ms after the burst of five.
+	c := client(t, s, func(c *graph.Config) { c.GlobalRate = 5 })
+	started := time.Now()
+	for _, b := range boxes {
+		_, err := c.DeltaPage(context.Background(), b, "")
+		require.NoError(t, err)
+	}
+	assert.GreaterOrEqual(t, time.Since(started), 150*time.Millisecond)
 }

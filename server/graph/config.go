@@ -57,6 +57,10 @@ type Config struct {
 	// MailboxWindow (Exchange allows 10,000 per 10 minutes per app).
 	MailboxBudget int
 	MailboxWindow time.Duration
+	// GlobalRate caps the whole client's requests per second across all
+	// mailboxes, well under Graph's 130,000 requests per 10 seconds per
+	// app, so one replica cannot starve the tenant's other Graph apps.
+	GlobalRate float64
 	// MaxRetries bounds retries of one throttled request.
 	MaxRetries int
 	// MaxRetryWait caps one Retry-After wait, so a hostile or broken
@@ -81,6 +85,9 @@ func (c *Config) Defaults() {
 	}
 	if c.MailboxWindow <= 0 {
 		c.MailboxWindow = 10 * time.Minute
+	}
+	if c.GlobalRate <= 0 {
+		c.GlobalRate = 1000
 	}
 	if c.MaxRetries <= 0 {
 		c.MaxRetries = 8

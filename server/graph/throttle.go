@@ -31,6 +31,9 @@ type throttle struct {
 
 	mu    sync.Mutex
 	boxes map[string]*boxState
+	// global is the client-wide bucket (its slots are unused).
+	global     boxState
+	globalRate float64
 
 	retries atomic.Int64
 	waited  atomic.Int64 // nanoseconds spent honouring Retry-After
@@ -47,6 +50,8 @@ type boxState struct {
 func newThrottle(c Config) *throttle {
 	rate := float64(c.MailboxBudget) / c.MailboxWindow.Seconds()
 	return &throttle{
+		global:     boxState{tokens: c.GlobalRate, last: time.Now()},
+		globalRate: c.GlobalRate,
 		maxPer:     c.MaxPerMailbox,
 		rate:       rate,
 		burst:      math.Max(1, float64(c.MailboxBudget)/10),
@@ -82,7 +87,8 @@ func (t *throttle) box(key string) *boxState {
 	return b
 }
 
-// admit waits for the mailbox's pause to end and for a budget token.
+// admit waits for the mailbox's pause to end and for a token from both
+// the mailbox's budget and the client-wide one.
 func (t *throttle) admit(ctx context.Context, b *boxState) error {
 	for {
 		t.mu.Lock()
@@ -90,15 +96,21 @@ func (t *throttle) admit(ctx context.Context, b *boxState) error {
 		b.tokens = math.Min(t.burst, b.tokens+now.Sub(b.last).Seconds()*t.rate)
 		b.last = now
 		var wait time.Duration
+		g := &t.global
+		g.tokens = math.Min(t.globalRate, g.tokens+now.Sub(g.last).Seconds()*t.globalRate)
+		g.last = now
 		switch {
 		case now.Before(b.pausedUntil):
 			wait = b.pausedUntil.Sub(now)
-		case b.tokens >= 1:
+		case b.tokens >= 1 && g.tokens >= 1:
 			b.tokens--
+			g.tokens--
 			t.mu.Unlock()
 			return nil
-		default:
+		case b.tokens < 1:
 			wait = time.Duration((1 - b.tokens) / t.rate * float64(time.Second))
+		default:
+			wait = time.Duration((1 - g.tokens) / t.globalRate * float64(time.Second))
 		}
 		t.mu.Unlock()
 		if err := sleep(ctx, wait); err != nil {

@@ -11,7 +11,7 @@
 // It is a test tool: it keeps everything in memory and must never be
 // pointed at real mail. It imports the engine's message types and
 // server/mimemsg (to load .eml files); nothing in the product may import
-// it except the demo verb.
+// it except the demo (sendguard demo, serve --dev --demo).
 package graphtest
 
 import (

@@ -66,7 +66,9 @@ async function main() {
         const firstMs = performance.now() - t;
         if (first.status !== 200) throw new Error(`${v.name}: first check answered ${first.status}: ${verdict}`);
         // Warm up (JIT tiers, Go heap) before measuring.
-        execFileSync("wrk", ["-t1", "-c8", "-d1s", "-s", lua, `${w.url}/api/v1/check`], { stdio: "ignore" });
+        // V8 moves hot wasm from Liftoff to TurboFan in the background;
+        // before that, requests are several times slower.
+        execFileSync("wrk", ["-t1", "-c8", v.opts.shim === "stock" ? "-d1s" : "-d3s", "-s", lua, `${w.url}/api/v1/check`], { stdio: "ignore" });
         const out = execFileSync("wrk", ["-t1", "-c8", `-d${DURATION}`, "-s", lua, "--latency", `${w.url}/api/v1/check`], {
           encoding: "utf8",
         });

@@ -225,6 +225,8 @@ async function compiledModule(base, manifest, fetchFn, useCache) {
  *   the module and wasm_exec.js (a URL, or in node a path)
  * @param {string} [opts.policyJSON] tenant policy to apply once loaded;
  *   rejects with code "policy" when it is invalid
+ * @param {{wasm: string, sha256: string}} [opts.manifest] the manifest's
+ *   content, when the caller bundled it at build time: saves a round trip
  * @param {Function} [opts.fetch] fetch to use (default globalThis.fetch)
  * @param {boolean} [opts.cache=true] keep module bytes in the Cache API
  * @returns {Promise<{check: (requestJSON: string) => string,
@@ -245,12 +247,21 @@ export async function loadSendguard(opts = {}) {
   const base = await resolveBase(opts.baseUrl);
   const fetchFn = opts.fetch ?? globalThis.fetch?.bind(globalThis);
 
-  let manifest;
-  try {
-    // The manifest is small and must be fresh; the module it names is not.
-    manifest = await (await get(new URL("engine-manifest.json", base), fetchFn, { cache: "no-cache" })).json();
-  } catch (err) {
-    throw new SendguardLoadError("fetch", `cannot read engine-manifest.json: ${err.message}`);
+  // wasm_exec.js (Go's JS runtime) loads while the manifest and then the
+  // module download: fewer round trips in a row at Send time.
+  const goReady = ensureGo(new URL("wasm_exec.js", base)).catch((err) => {
+    throw new SendguardLoadError("fetch", `cannot load wasm_exec.js: ${err.message}`);
+  });
+  goReady.catch(() => {}); // observed below, once the manifest is in
+
+  let manifest = opts.manifest;
+  if (manifest === undefined) {
+    try {
+      // The manifest is small and must be fresh; the module it names is not.
+      manifest = await (await get(new URL("engine-manifest.json", base), fetchFn, { cache: "no-cache" })).json();
+    } catch (err) {
+      throw new SendguardLoadError("fetch", `cannot read engine-manifest.json: ${err.message}`);
+    }
   }
   if (typeof manifest?.wasm !== "string" || typeof manifest?.sha256 !== "string") {
     throw new SendguardLoadError("fetch", "engine-manifest.json lacks wasm and sha256");
@@ -258,7 +269,7 @@ export async function loadSendguard(opts = {}) {
 
   let api = running.get(manifest.sha256);
   if (!api) {
-    api = start(base, manifest, fetchFn, opts.cache !== false);
+    api = start(base, manifest, fetchFn, opts.cache !== false, goReady);
     running.set(manifest.sha256, api);
     api.catch(() => running.delete(manifest.sha256));
   }
@@ -273,12 +284,7 @@ export async function loadSendguard(opts = {}) {
   return sg;
 }
 
-async function start(base, manifest, fetchFn, useCache) {
-  // wasm_exec.js loads while the module downloads and compiles: one round
-  // trip fewer at Send time.
-  const goReady = ensureGo(new URL(manifest.wasmExec || "wasm_exec.js", base)).catch((err) => {
-    throw new SendguardLoadError("fetch", `cannot load wasm_exec.js: ${err.message}`);
-  });
+async function start(base, manifest, fetchFn, useCache, goReady) {
   const modReady = compiledModule(base, manifest, fetchFn, useCache);
   const [, mod] = await Promise.all([goReady, modReady]);
   const go = new globalThis.Go();

@@ -98,6 +98,20 @@ describe("loadSendguard", () => {
     }
   });
 
+  test("a bundled manifest skips the manifest fetch", async () => {
+    const manifest = JSON.parse(await readFile(join(dist, "engine-manifest.json"), "utf8"));
+    // A directory with the module and wasm_exec.js but no manifest.
+    const dir = await mkdtemp(join(tmpdir(), "sendguard-loader-"));
+    try {
+      for (const f of [manifest.wasm, "wasm_exec.js"]) await writeFile(join(dir, f), await readFile(join(dist, f)));
+      const sg = await loadSendguard({ baseUrl: dir, manifest });
+      assert.equal(sg.version, manifest.version);
+      await assert.rejects(loadSendguard({ baseUrl: dir }), { code: "fetch" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("no baseUrl is a fetch error, not a crash", async () => {
     await assert.rejects(loadSendguard({}), { name: "SendguardLoadError", code: "fetch" });
   });

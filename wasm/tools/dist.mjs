@@ -70,7 +70,7 @@ async function main() {
   }
   await rename(built, join(dist, name));
   const version = await moduleVersion(bytes, join(dist, "wasm_exec.js"));
-  const manifest = { wasm: name, sha256, bytes: bytes.length, version, wasmExec: "wasm_exec.js" };
+  const manifest = { wasm: name, sha256, bytes: bytes.length, version };
   await writeFile(join(dist, "engine-manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
 
   const s = sizes(bytes);

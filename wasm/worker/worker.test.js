@@ -94,6 +94,7 @@ describe("the Worker with the default policy (keep-alive shim)", () => {
     "a JSON array": "[]",
     "wrong field type": "{\"message\":{\"toRecipients\":\"x\"}}",
     "trailing data": "{\"message\":{}} []",
+    "deep nesting": "[".repeat(100000),
     "invalid UTF-8": new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
   };
   for (const [name, body] of Object.entries(bad)) {

@@ -192,10 +192,15 @@ async function main() {
     for (const [name, v] of Object.entries(s)) {
       console.log(`worker ${name.padEnd(14)} raw ${kb(v.raw)}  gzip ${kb(v.gzip)}  (${v.raw} / ${v.gzip} bytes)`);
     }
-    const total = s["app.wasm"].gzip + s["keepalive JS"].gzip;
+    const raw = s["app.wasm"].raw + s["keepalive JS"].raw;
+    const gz = s["app.wasm"].gzip + s["keepalive JS"].gzip;
+    const mib = (n) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
+    // developers.cloudflare.com/workers/platform/limits/ (cloudflare-docs
+    // PR 31002, 2026): 64 MiB uncompressed on every plan; it replaced the
+    // older 3 MB Free / 10 MB Paid limit after compression.
     console.log(
-      `worker upload (app.wasm + sendguard.mjs + wasm_exec.js): gzip ${(total / 1024 / 1024).toFixed(2)} MiB ` +
-        `(Cloudflare: 64 MiB uncompressed on every plan since 2026; older limit 3 MB free / 10 MB paid after gzip)`,
+      `worker upload (app.wasm + sendguard.mjs + wasm_exec.js): raw ${mib(raw)} of Cloudflare's 64 MiB limit; ` +
+        `gzip ${mib(gz)} (the older limit: 3 MB Free / 10 MB Paid after compression)`,
     );
     return;
   }
