@@ -51,9 +51,14 @@ type service struct {
 // test ends.
 func start(t *testing.T, d store.Dialect, mod func(m *app.Main)) *service {
 	t.Helper()
-	iss := authtest.NewIssuer(t)
+	return startOn(t, storetest.URL(t, d), authtest.NewIssuer(t), mod)
+}
+
+// startOn runs the service on an existing database URL and issuer, so
+// several replicas can share them.
+func startOn(t *testing.T, dbURL string, iss *authtest.Issuer, mod func(m *app.Main)) *service {
+	t.Helper()
 	logs := &syncBuffer{}
-	dbURL := storetest.URL(t, d)
 	m := app.NewMain()
 	m.Stderr = logs
 	args := []string{

@@ -1,8 +1,11 @@
 package app_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -10,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/gin-gonic/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -93,6 +97,8 @@ func TestPluginAndGracefulShutdown(t *testing.T) {
 		assert.NotContains(t, string(r.Body), "5919")
 		assert.Contains(t, s.Logs.String(), `"msg":"panic"`)
 		assert.NotContains(t, s.Logs.String(), "the value "+plantedNHS)
+		assert.Contains(t, s.Logs.String(), "db said: [digits]", "internal errors are logged, scrubbed")
+		assert.NotContains(t, s.Logs.String(), "5919")
 	})
 
 	done := make(chan response, 1)
@@ -228,6 +234,15 @@ func TestStaticAndErrors(t *testing.T) {
 	require.Equal(t, 200, r.Status)
 	assert.Contains(t, r.Header.Get("Content-Type"), "text/html")
 	assert.Equal(t, "no-cache", r.Header.Get("Cache-Control"))
+	plain := r.Body
+	for _, enc := range []string{"br", "gzip"} {
+		r = do(t, "GET", s.URL+"/addin/commands.html", "", nil, "Accept-Encoding: "+enc)
+		require.Equal(t, 200, r.Status)
+		assert.Equal(t, enc, r.Header.Get("Content-Encoding"))
+		assert.Equal(t, "Accept-Encoding", r.Header.Get("Vary"))
+		assert.Contains(t, r.Header.Get("Content-Type"), "text/html")
+		assert.Equal(t, plain, decompress(t, enc, r.Body))
+	}
 	for _, p := range []string{"/addin/", "/addin/nope.js", "/addin/../go.mod", "/addin/.keep"} {
 		r = do(t, "GET", s.URL+p, "", nil)
 		assert.Equal(t, 404, r.Status, p)
@@ -258,6 +273,21 @@ func TestStaticAndErrors(t *testing.T) {
 	assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain; version=0.0.4"))
 	assert.Contains(t, string(r.Body), `sendguard_http_requests_total{route="/manifest.xml",method="GET",status="200"} 1`)
 	assert.Contains(t, string(r.Body), `sendguard_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 1`)
+}
+
+func decompress(t *testing.T, enc string, b []byte) []byte {
+	var rd io.Reader
+	switch enc {
+	case "br":
+		rd = brotli.NewReader(bytes.NewReader(b))
+	case "gzip":
+		zr, err := gzip.NewReader(bytes.NewReader(b))
+		require.NoError(t, err)
+		rd = zr
+	}
+	out, err := io.ReadAll(rd)
+	require.NoError(t, err)
+	return out
 }
 
 func TestReadyzWhenStoreIsDown(t *testing.T) {

@@ -232,8 +232,38 @@ func (a *Auditor) sync(ctx context.Context, eng *engine.Engine, mb MailboxRef, r
 	keys := a.History.Keys()
 	policy := eng.Policy()
 	reset := false
+	// The next page is fetched while this one is checked and committed.
+	// Only the order of commits matters for crash safety, and that stays.
+	type fetched struct {
+		page graph.Page
+		err  error
+	}
+	fetch := func(link string) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			p, err := a.Graph.DeltaPage(ctx, mb.ID, link)
+			ch <- fetched{p, err}
+		}()
+		return ch
+	}
+	var ahead <-chan fetched
+	defer func() {
+		if ahead != nil {
+			<-ahead // never leave a request running after the lease is gone
+		}
+	}()
 	for {
-		page, err := a.Graph.DeltaPage(ctx, mb.ID, link)
+		var page graph.Page
+		if ahead != nil {
+			f := <-ahead
+			ahead = nil
+			page, err = f.page, f.err
+		} else {
+			page, err = a.Graph.DeltaPage(ctx, mb.ID, link)
+		}
+		if err == nil && page.NextLink != "" {
+			ahead = fetch(page.NextLink)
+		}
 		if err != nil && graph.IsSyncReset(err) && link != "" && !reset {
 			// The delta token expired: start a full round. The ledger keeps
 			// messages already audited from counting twice.

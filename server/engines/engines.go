@@ -4,6 +4,8 @@
 // compiled once per policy version and shared by every request; the
 // version is re-read from the store at most once per TTL, so replicas on
 // one PostgreSQL database pick up each other's policy changes within it.
+// It relies on a tenant's version numbers only ever growing (the store
+// keeps every version and never reuses a number).
 package engines
 
 import (

@@ -233,10 +233,31 @@ func (c *Client) Mailboxes(ctx context.Context) ([]Mailbox, error) {
 		seen := map[string]bool{}
 		for _, m := range c.cfg.Mailboxes {
 			m = strings.ToLower(m)
-			if !seen[m] {
-				seen[m] = true
-				out = append(out, Mailbox{ID: m, Address: m})
+			if seen[m] {
+				continue
 			}
+			seen[m] = true
+			if strings.Contains(m, "@") {
+				out = append(out, Mailbox{ID: m, Address: m})
+				continue
+			}
+			// An object id: the history and the findings need the address.
+			u, err := c.users().ByUserId(m).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
+				QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "mail", "userPrincipalName"}},
+			})
+			addr := m
+			if err == nil {
+				if a := deref(u.GetMail()); a != "" {
+					addr = a
+				} else if a := deref(u.GetUserPrincipalName()); a != "" {
+					addr = a
+				}
+			} else if ce := convertError(err); !IsForbidden(ce) {
+				return nil, fmt.Errorf("mailbox %s: %w", m, ce)
+			}
+			// A mailbox the app may not read keeps its id as its name; its
+			// sync then reports the 403 and the others go on.
+			out = append(out, Mailbox{ID: m, Address: strings.ToLower(addr)})
 		}
 		return out, nil
 	}

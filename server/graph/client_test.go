@@ -73,6 +73,7 @@ func TestMailboxes(t *testing.T) {
 		s.AddMailbox(fmt.Sprintf("user%d@trust.nhs.net", i), "")
 	}
 	s.SetGroup("g1", []string{"user1@trust.nhs.net", "user3@trust.nhs.net"})
+	id4 := s.AddMailbox("user4@trust.nhs.net", "")
 	tests := map[string]struct {
 		cfg  func(*graph.Config)
 		want []string
@@ -80,6 +81,8 @@ func TestMailboxes(t *testing.T) {
 		"all users, paged": {nil, []string{"user0@trust.nhs.net", "user1@trust.nhs.net", "user2@trust.nhs.net", "user3@trust.nhs.net", "user4@trust.nhs.net"}},
 		"group members":    {func(c *graph.Config) { c.Group = "g1" }, []string{"user1@trust.nhs.net", "user3@trust.nhs.net"}},
 		"explicit list":    {func(c *graph.Config) { c.Mailboxes = []string{"User2@trust.nhs.net", "user2@trust.nhs.net"} }, []string{"user2@trust.nhs.net"}},
+		"object ids":       {func(c *graph.Config) { c.Mailboxes = []string{id4, "user0@trust.nhs.net"} }, []string{"user4@trust.nhs.net", "user0@trust.nhs.net"}},
+		"unknown id kept":  {func(c *graph.Config) { c.Mailboxes = []string{"00000000-0000-0000-0000-00000000beef"} }, []string{"00000000-0000-0000-0000-00000000beef"}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -112,6 +112,10 @@ type Entry struct {
 	Address string    `json:"address"`
 	Count   int64     `json:"count"`
 	Last    time.Time `json:"lastSent"`
+	// hash is the stored key of Address, once known; stored says the row
+	// exists, so saving updates counts without sealing the address again.
+	hash   string
+	stored bool
 }
 
 // Book is one sender's history in memory: what the auditor consults before

@@ -20,11 +20,6 @@ import (
 	sghttp "github.com/sendguard/sendguard/server/http"
 )
 
-// Engines returns a tenant's compiled engine (server/engines.Cache).
-type Engines interface {
-	For(ctx context.Context, tenant string) (*engine.Engine, error)
-}
-
 // Lookalike is one draft recipient that is one slip from an address the
 // sender uses.
 type Lookalike struct {

@@ -3,6 +3,7 @@ package history
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -83,7 +84,7 @@ func (s *Store) Load(ctx context.Context, tenant, sender string) (*Book, error) 
 		return nil, fmt.Errorf("history: sender is not an email address")
 	}
 	sh := s.keys.Hash(sa)
-	rows, err := s.db.Query(ctx, "SELECT sealed, sent_count, last_sent FROM recipient_history WHERE tenant_id = ? AND sender = ?", tenant, sh)
+	rows, err := s.db.Query(ctx, "SELECT recipient, sealed, sent_count, last_sent FROM recipient_history WHERE tenant_id = ? AND sender = ?", tenant, sh)
 	if err != nil {
 		return nil, fmt.Errorf("history: load: %w", err)
 	}
@@ -91,16 +92,17 @@ func (s *Store) Load(ctx context.Context, tenant, sender string) (*Book, error) 
 	b := NewBook(tenant, sa)
 	aad := s.aad(tenant, sh)
 	for rows.Next() {
+		var hash string
 		var sealed []byte
 		var n, last int64
-		if err := rows.Scan(&sealed, &n, &last); err != nil {
+		if err := rows.Scan(&hash, &sealed, &n, &last); err != nil {
 			return nil, fmt.Errorf("history: load: %w", err)
 		}
 		a, err := s.keys.open(sealed, aad)
 		if err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
-		b.entries[a] = &Entry{Address: a, Count: n, Last: time.UnixMilli(last).UTC()}
+		b.entries[a] = &Entry{Address: a, Count: n, Last: time.UnixMilli(last).UTC(), hash: hash, stored: true}
 	}
 	return b, rows.Err()
 }
@@ -120,16 +122,42 @@ func (s *Store) Save(ctx context.Context, tx *store.Tx, b *Book) error {
 	// A stable order keeps PostgreSQL's row locks in one order across
 	// replicas.
 	sort.Strings(addrs)
-	stmt, err := tx.Tx.PrepareContext(ctx, (&store.DB{Dialect: tx.Dialect()}).Rebind(`INSERT INTO recipient_history (tenant_id, sender, recipient, sealed, sent_count, last_sent)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant_id, sender, recipient) DO UPDATE SET sent_count = excluded.sent_count, last_sent = excluded.last_sent`))
-	if err != nil {
-		return fmt.Errorf("history: save: %w", err)
-	}
-	defer stmt.Close()
+	rebind := (&store.DB{Dialect: tx.Dialect()}).Rebind
+	var insert, update *sql.Stmt
+	defer func() {
+		for _, st := range []*sql.Stmt{insert, update} {
+			if st != nil {
+				st.Close()
+			}
+		}
+	}()
 	for _, a := range addrs {
 		e := b.entries[a]
-		if _, err := stmt.ExecContext(ctx, b.Tenant, sh, s.keys.Hash(a), s.keys.seal(a, aad), e.Count, e.Last.UnixMilli()); err != nil {
+		if e.hash == "" {
+			e.hash = s.keys.Hash(a)
+		}
+		var err error
+		if e.stored {
+			if update == nil {
+				if update, err = tx.Tx.PrepareContext(ctx, rebind(`UPDATE recipient_history SET sent_count = ?, last_sent = ?
+					WHERE tenant_id = ? AND sender = ? AND recipient = ?`)); err != nil {
+					return fmt.Errorf("history: save: %w", err)
+				}
+			}
+			_, err = update.ExecContext(ctx, e.Count, e.Last.UnixMilli(), b.Tenant, sh, e.hash)
+		} else {
+			// Only a new row needs the sealed address. The upsert still
+			// covers a row another writer added since this book was loaded.
+			if insert == nil {
+				if insert, err = tx.Tx.PrepareContext(ctx, rebind(`INSERT INTO recipient_history (tenant_id, sender, recipient, sealed, sent_count, last_sent)
+					VALUES (?, ?, ?, ?, ?, ?)
+					ON CONFLICT (tenant_id, sender, recipient) DO UPDATE SET sent_count = excluded.sent_count, last_sent = excluded.last_sent`)); err != nil {
+					return fmt.Errorf("history: save: %w", err)
+				}
+			}
+			_, err = insert.ExecContext(ctx, b.Tenant, sh, e.hash, s.keys.seal(a, aad), e.Count, e.Last.UnixMilli())
+		}
+		if err != nil {
 			return fmt.Errorf("history: save: %w", err)
 		}
 	}
@@ -137,4 +165,9 @@ func (s *Store) Save(ctx context.Context, tx *store.Tx, b *Book) error {
 }
 
 // Saved clears the book's changes once the transaction committed.
-func (b *Book) Saved() { clear(b.dirty) }
+func (b *Book) Saved() {
+	for a := range b.dirty {
+		b.entries[a].stored = true
+	}
+	clear(b.dirty)
+}

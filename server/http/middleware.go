@@ -57,9 +57,18 @@ func (s *Server) observe(c *gin.Context) {
 		attrs = append(attrs, slog.String("tenant", p.TenantID), slog.String("oid", p.ObjectID))
 	}
 	if len(c.Errors) > 0 {
-		attrs = append(attrs, slog.String("err", c.Errors.String()))
+		attrs = append(attrs, slog.String("err", Redact(c.Errors.String())))
 	}
 	s.log.LogAttrs(ctx, level, "request", attrs...)
+}
+
+// Redact scrubs what could be an identifier or an address from an error
+// text before it is logged. Store and library errors carry no message
+// content (none is stored), but a driver may quote a row value, and a
+// module may wrap anything.
+func Redact(s string) string {
+	s = digitRunRE.ReplaceAllString(s, "[digits]")
+	return addressRE.ReplaceAllString(s, "[address]")
 }
 
 // recover turns a panic into a 500 envelope. It logs the stack, not the

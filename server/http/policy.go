@@ -47,6 +47,14 @@ func (s *Server) getPolicy(c *gin.Context) {
 		WriteError(c, err)
 		return
 	}
+	// The add-in revalidates its cached copy; an unchanged policy costs a
+	// 304 and no body.
+	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.TrimPrefix(inm, "W/") == etag(sp.Version) {
+		c.Header("ETag", etag(sp.Version))
+		c.Header("Cache-Control", "no-cache")
+		c.Status(http.StatusNotModified)
+		return
+	}
 	writePolicy(c, http.StatusOK, sp)
 }
 

@@ -178,7 +178,7 @@ func (s *Server) engineFor(r *http.Request) (*engine.Engine, error) {
 		}
 		// The check handler writes the envelope but does not log; say here
 		// why checks fail (store errors never carry message content).
-		s.log.Error("cannot load the tenant's policy", "tenant", p.TenantID, "err", err.Error())
+		s.log.Error("cannot load the tenant's policy", "tenant", p.TenantID, "err", Redact(err.Error()))
 		return nil, apierr.New(apierr.Unavailable, "the tenant's policy cannot be loaded; try again")
 	}
 	return eng, nil
@@ -201,7 +201,7 @@ func (s *Server) readyz(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.cfg.Ready(ctx); err != nil {
-			s.log.Warn("store not reachable", "err", err.Error())
+			s.log.Warn("store not reachable", "err", Redact(err.Error()))
 			WriteError(c, errStoreDown)
 			return
 		}

@@ -3,9 +3,11 @@ package http
 import (
 	"errors"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -26,6 +28,7 @@ var errManifestUnconfigured = apierr.New(apierr.NotFound,
 func (s *Server) staticRoutes(r *gin.Engine) {
 	if s.cfg.AddinFiles != nil {
 		files := http.FileServer(http.FS(s.cfg.AddinFiles))
+		compressed := &compressedFiles{fsys: s.cfg.AddinFiles}
 		serve := func(c *gin.Context) {
 			name := strings.TrimPrefix(c.Param("filepath"), "/")
 			if name == "" {
@@ -45,6 +48,23 @@ func (s *Server) staticRoutes(r *gin.Engine) {
 				c.Header("Cache-Control", "public, max-age=31536000, immutable")
 			} else {
 				c.Header("Cache-Control", "no-cache")
+			}
+			c.Header("Vary", "Accept-Encoding")
+			enc := pickEncoding(c.GetHeader("Accept-Encoding"))
+			if body := compressed.get(name, enc); len(body) > 0 && c.GetHeader("Range") == "" {
+				ctype := mime.TypeByExtension(path.Ext(name))
+				if ctype == "" {
+					ctype = "application/octet-stream"
+				}
+				c.Header("Content-Encoding", enc)
+				c.Header("Content-Length", strconv.Itoa(len(body)))
+				c.Header("Last-Modified", st.ModTime().UTC().Format(http.TimeFormat))
+				c.Status(http.StatusOK)
+				c.Writer.Header().Set("Content-Type", ctype)
+				if c.Request.Method != http.MethodHead {
+					_, _ = c.Writer.Write(body)
+				}
+				return
 			}
 			c.Request.URL.Path = "/" + name
 			files.ServeHTTP(c.Writer, c.Request)

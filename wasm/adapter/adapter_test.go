@@ -193,3 +193,27 @@ func BenchmarkCheckTypicalJSON(b *testing.B) {
 		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 	}
 }
+
+// TestConcurrentSetPolicyAndCheck backs the doc comment's promise: a check
+// sees one whole policy or the other, never a mix (run with -race).
+func TestConcurrentSetPolicyAndCheck(t *testing.T) {
+	m := newModule(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			if i%2 == 0 {
+				assert.Equal(t, "", m.SetPolicy(`{"id":"tenant-a"}`))
+			} else {
+				assert.Equal(t, "", m.SetPolicy(""))
+			}
+		}
+	}()
+	def := engine.DefaultPolicy().ID
+	for i := 0; i < 200; i++ {
+		var v engine.Verdict
+		require.NoError(t, json.Unmarshal([]byte(m.Check(`{"message":{}}`)), &v))
+		assert.Contains(t, []string{"tenant-a", def}, v.Policy.ID)
+	}
+	<-done
+}

@@ -122,6 +122,24 @@ describe("the Worker with the default policy (keep-alive shim)", () => {
     assert.equal(r.status, 200, r.body);
   });
 
+  test("a chunked body (no Content-Length) is read, and capped", async () => {
+    const chunked = (parts) =>
+      fetch(`${w.url}/api/v1/check`, {
+        method: "POST",
+        duplex: "half",
+        body: new ReadableStream({
+          start(c) {
+            for (const p of parts) c.enqueue(new TextEncoder().encode(p));
+            c.close();
+          },
+        }),
+      });
+    const ok = await chunked(["{\"message\":", "{}}"]);
+    assert.equal(ok.status, 200, await ok.text());
+    const big = await chunked(Array.from({ length: 9 }, () => " ".repeat(1 << 20)));
+    assertError({ status: big.status, type: big.headers.get("content-type"), body: await big.text() }, 413, "too_large");
+  });
+
   test("404 for an unknown path", async () => {
     const res = await fetch(`${w.url}/api/v1/nope`);
     assertError({ status: res.status, type: res.headers.get("content-type"), body: await res.text() }, 404, "not_found");

