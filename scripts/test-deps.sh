@@ -22,7 +22,11 @@ fi
 
 if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   echo "test-deps: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm here leaves other platforms' optional packages (workerd-darwin-*)
+  # out of the lock file, which `npm ci` then rejects; `npm install` from
+  # the same lock installs the same versions.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
+    npm install --no-audit --no-fund --loglevel=error
 fi
 
 # PostgreSQL: a throwaway cluster owned by the postgres user, on loopback.

@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -105,6 +106,7 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
 	GCPercent         int
+	CORSOrigins       []string
 }
 
 // DefaultGCPercent trades memory for CPU: each check allocates ~45 KB of
@@ -194,6 +196,7 @@ func (m *Main) FlagSet(output io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", 60*time.Second, "time to write a response")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight requests")
+	fs.Var(listFlag{&c.CORSOrigins}, "cors-origin", "another origin (https://host) allowed to call the API from a browser (repeatable; the base URL's origin always is)")
 	fs.IntVar(&c.GCPercent, "gc-percent", DefaultGCPercent, "Go GC target percentage (GOGC); 0 leaves the runtime's setting alone")
 	for _, p := range m.Plugins {
 		if p.Flags != nil {
@@ -418,7 +421,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			}
 			return b, nil
 		},
-		Modules: modules,
+		Modules:     modules,
+		CORSOrigins: corsOrigins(base, c.CORSOrigins),
 	})
 	m.srv = &http.Server{
 		Handler:           handler,
@@ -460,6 +464,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		"database", string(m.DB.Dialect), "tenants", len(c.Tenants))
 	fmt.Fprintf(m.Stderr, "sendguard: listening on %s\n", local)
 	return nil
+}
+
+// corsOrigins is the base URL's origin plus the configured ones.
+func corsOrigins(base string, extra []string) []string {
+	out := append([]string(nil), extra...)
+	if u, err := url.Parse(base); err == nil && u.Scheme != "" && u.Host != "" {
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out
 }
 
 // URL is the service's local URL (after Run).

@@ -170,6 +170,19 @@ func TestRecipientsAPI(t *testing.T) {
 	assert.NotContains(t, ans.Context.KnownRecipients, "jane.doe@gmail.com", "the rest of the history stays on the server")
 	assert.Contains(t, ans.Context.KnownDomains, "gmail.com")
 
+	// A sender whose mailbox was never synced has no history: the context
+	// leaves knownRecipients out (absent, not empty), so the add-in does not
+	// warn "new recipient" on every address of a fresh install.
+	code, body = post("admin", `{"sender":"never.synced@trust.nhs.net","recipients":["new.person@example.org"]}`)
+	require.Equal(t, 200, code, string(body))
+	var raw struct {
+		Context map[string]json.RawMessage `json:"context"`
+	}
+	require.NoError(t, json.Unmarshal(body, &raw))
+	if v, ok := raw.Context["knownRecipients"]; ok {
+		assert.Equal(t, "null", string(v), "no history must not read as an empty history")
+	}
+
 	// The reduced context gives the engine the same verdict as the whole history.
 	eng, err := engine.New(engine.DefaultPolicy())
 	require.NoError(t, err)

@@ -169,12 +169,19 @@ func (s *Service) Answer(ctx context.Context, tenant string, q Question) (Answer
 			ctxKnown[m.Candidate] = true
 		}
 	}
+	ans.Context.KnownDomains = c.domains
+	if len(c.known) == 0 {
+		// No history stored for this sender: the mailbox was never synced
+		// (or has sent nothing). Absent is not empty: leave knownRecipients
+		// out so the engine's history rules stay silent, instead of warning
+		// "new recipient" on every address of a fresh install.
+		return ans, nil
+	}
 	ans.Context.KnownRecipients = make([]string, 0, len(ctxKnown))
 	for a := range ctxKnown {
 		ans.Context.KnownRecipients = append(ans.Context.KnownRecipients, a)
 	}
 	sort.Strings(ans.Context.KnownRecipients)
-	ans.Context.KnownDomains = c.domains
 	return ans, nil
 }
 

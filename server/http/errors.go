@@ -20,6 +20,7 @@ var (
 	errNotAdmin        = apierr.New(apierr.Forbidden, "this needs the tenant's Sendguard admin app role")
 	errStoreDown       = apierr.New(apierr.Unavailable, "the store is not reachable")
 	errTooLarge        = apierr.New(apierr.TooLarge, "request body exceeds the size limit")
+	errCORSOrigin      = apierr.New(apierr.Forbidden, "this origin may not call the API (see --cors-origin)")
 )
 
 // policyErrorBody is the error envelope with the invalid fields listed.

@@ -89,6 +89,10 @@ type Config struct {
 	Manifest func() ([]byte, error)
 	// Modules add routes under /api/v1.
 	Modules []Module
+	// CORSOrigins may call the API from a browser context on another
+	// origin (scheme://host[:port]), such as classic Outlook's JavaScript
+	// runtime.
+	CORSOrigins []string
 }
 
 // DefaultMaxBody caps policy and event bodies.
@@ -152,7 +156,8 @@ func (s *Server) routes() {
 	r.GET("/metrics", s.serveMetrics)
 	s.staticRoutes(r)
 
-	api := r.Group("/api/v1", s.authenticate, s.rateLimit)
+	r.OPTIONS("/api/v1/*path", s.preflight)
+	api := r.Group("/api/v1", s.cors, s.authenticate, s.rateLimit)
 	api.POST("/check", gin.WrapH(s.check))
 	api.GET("/policy", s.getPolicy)
 	api.PUT("/policy", s.requireAdmin, s.putPolicy)
