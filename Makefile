@@ -13,6 +13,13 @@ BENCH_TARGETS :=
 all: build
 
 ## development ---------------------------------------------------------------
+# NODE_DEPS installs the npm packages (esbuild for the add-in bundle) the
+# first time, so `make run` works on a fresh machine with Go and Node.
+NODE_DEPS := node_modules/.package-lock.json
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
 build:
 	$(GO) build -o $(BIN) ./server/cmd/sendguard
 

@@ -8,7 +8,7 @@ ADDIN_DIST := addin/dist
 
 # addin bundles launchevent.js (ES2016, no imports) and taskpane.js with
 # esbuild and copies wasm/dist into addin/dist/engine.
-addin: wasm
+addin: wasm $(NODE_DEPS)
 	node addin/build.mjs
 
 # test-addin: pure modules and handlers under node's test runner with

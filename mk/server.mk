@@ -35,11 +35,11 @@ test-server-fuzz:
 TEST_TARGETS += test-serve test-server-fuzz
 
 ## bench ---------------------------------------------------------------------
-# bench-server: wrk (1 thread, 32 connections, 10 s) against serve --dev on
+# bench-server: wrk (1 thread, 16 connections, 10 s) against serve --dev on
 # loopback with a typical check (2 KB HTML, 6 recipients): requests/s, p99
 # and RSS. Target >= 15,000 requests/s with p99 <= 10 ms on 2 cores.
 BENCH_SERVER_SECONDS ?= 10
-BENCH_SERVER_CONNS ?= 32
+BENCH_SERVER_CONNS ?= 16
 bench-server: build
 	bash scripts/bench/server.sh $(BIN) $(BENCH_SERVER_SECONDS) $(BENCH_SERVER_CONNS)
 	$(GO) test -run=NONE -bench=. -benchmem ./server/http/ ./server/metrics/

@@ -187,7 +187,7 @@ func (m *Main) FlagSet(output io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.SendMode, "send-mode", manifest.SoftBlock, "Outlook's behaviour when the add-in cannot run: softBlock, block or promptUser")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.BoolVar(&c.Dev, "dev", false, "development mode: NO AUTHENTICATION, tenant \"dev\", loopback addresses only")
-	fs.Float64Var(&c.RateLimit, "rate-limit", 100, "API requests per second per tenant (0 disables the limiter)")
+	fs.Float64Var(&c.RateLimit, "rate-limit", 500, "API requests per second per tenant (0 disables the limiter)")
 	fs.Float64Var(&c.RateBurst, "rate-burst", 0, "rate limiter burst per tenant (default twice --rate-limit)")
 	fs.Int64Var(&c.MaxCheckBody, "max-check-body", 25<<20, "largest check request in bytes (the add-in may send attachments)")
 	fs.DurationVar(&c.PolicyTTL, "policy-ttl", engines.DefaultTTL, "how long a tenant's compiled policy is used before its version is re-read")

@@ -287,6 +287,8 @@ func TestStaticAndErrors(t *testing.T) {
 		require.Equal(t, 401, r.Status)
 		assert.Equal(t, good, r.Header.Get("Access-Control-Allow-Origin"), "errors are readable cross-origin too")
 	})
+	r = do(t, "X9434765919", s.URL+"/healthz", "", nil)
+	assert.Equal(t, 405, r.Status)
 	r = do(t, "GET", s.URL+"/healthz", "", nil)
 	assert.Equal(t, 200, r.Status)
 	r = do(t, "GET", s.URL+"/readyz", "", nil)
@@ -296,6 +298,9 @@ func TestStaticAndErrors(t *testing.T) {
 	assert.True(t, strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain; version=0.0.4"))
 	assert.Contains(t, string(r.Body), `sendguard_http_requests_total{route="/manifest.xml",method="GET",status="200"} 1`)
 	assert.Contains(t, string(r.Body), `sendguard_http_request_duration_seconds_bucket{route="/healthz",le="+Inf"} 1`)
+	assert.Contains(t, string(r.Body), `method="OTHER"`)
+	assert.NotContains(t, string(r.Body), "9434765919", "invented methods do not become labels")
+	assert.NotContains(t, s.Logs.String(), "9434765919")
 }
 
 func decompress(t *testing.T, enc string, b []byte) []byte {

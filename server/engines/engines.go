@@ -5,7 +5,8 @@
 // version is re-read from the store at most once per TTL, so replicas on
 // one PostgreSQL database pick up each other's policy changes within it.
 // It relies on a tenant's version numbers only ever growing (the store
-// keeps every version and never reuses a number).
+// keeps every version and never reuses a number). It depends on the engine
+// and the domain's PolicyStore only, never on a store or HTTP adapter.
 package engines
 
 import (

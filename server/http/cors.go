@@ -42,6 +42,10 @@ func (s *Server) cors(c *gin.Context) {
 	}
 }
 
+func (s *Server) isPreflight(c *gin.Context) bool {
+	return c.Request.Method == http.MethodOptions && strings.HasPrefix(c.Request.URL.Path, "/api/v1/")
+}
+
 // preflight answers OPTIONS for the API before authentication (browsers
 // send no token with a preflight).
 func (s *Server) preflight(c *gin.Context) {

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -20,6 +21,7 @@ var (
 	errNotAdmin        = apierr.New(apierr.Forbidden, "this needs the tenant's Sendguard admin app role")
 	errStoreDown       = apierr.New(apierr.Unavailable, "the store is not reachable")
 	errTooLarge        = apierr.New(apierr.TooLarge, "request body exceeds the size limit")
+	errCancelled       = apierr.New(apierr.Unavailable, "the request was cancelled or timed out")
 	errCORSOrigin      = apierr.New(apierr.Forbidden, "this origin may not call the API (see --cors-origin)")
 )
 
@@ -55,6 +57,10 @@ func WriteError(c *gin.Context, err error) {
 	case errors.As(err, &ae):
 	case errors.As(err, &mbe):
 		ae = errTooLarge
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// The client hung up or the request ran out of time: nothing is
+		// wrong with the service, so no error log.
+		ae = errCancelled
 	default:
 		// The request logger reports c.Errors on 5xx.
 		_ = c.Error(err)

@@ -34,7 +34,8 @@ func (s *Server) observe(c *gin.Context) {
 		route = "unmatched"
 	}
 	status := c.Writer.Status()
-	s.metrics.Request(route, c.Request.Method, status, d)
+	method := knownMethod(c.Request.Method)
+	s.metrics.Request(route, method, status, d)
 
 	level := slog.LevelInfo
 	switch {
@@ -49,7 +50,7 @@ func (s *Server) observe(c *gin.Context) {
 	}
 	attrs := []slog.Attr{
 		slog.String("route", route),
-		slog.String("method", c.Request.Method),
+		slog.String("method", method),
 		slog.Int("status", status),
 		slog.Float64("ms", float64(d.Microseconds())/1000),
 	}
@@ -60,6 +61,17 @@ func (s *Server) observe(c *gin.Context) {
 		attrs = append(attrs, slog.String("err", Redact(c.Errors.String())))
 	}
 	s.log.LogAttrs(ctx, level, "request", attrs...)
+}
+
+// knownMethod bounds the method label: clients may send any token as a
+// method, and metrics must not grow a series (or a log field) per invention.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete,
+		http.MethodHead, http.MethodOptions, http.MethodPatch:
+		return m
+	}
+	return "OTHER"
 }
 
 // Redact scrubs what could be an identifier or an address from an error

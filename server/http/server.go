@@ -148,15 +148,28 @@ func (s *Server) routes() {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	r.Use(s.observe, s.recover)
-	r.NoRoute(func(c *gin.Context) { WriteError(c, notFound) })
-	r.NoMethod(func(c *gin.Context) { WriteError(c, methodNotAllowed) })
+	// Preflights are answered here rather than by an OPTIONS route, which
+	// would turn every unknown /api/v1 path into a 405.
+	r.NoRoute(func(c *gin.Context) {
+		if s.isPreflight(c) {
+			s.preflight(c)
+			return
+		}
+		WriteError(c, notFound)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		if s.isPreflight(c) {
+			s.preflight(c)
+			return
+		}
+		WriteError(c, methodNotAllowed)
+	})
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", s.serveMetrics)
 	s.staticRoutes(r)
 
-	r.OPTIONS("/api/v1/*path", s.preflight)
 	api := r.Group("/api/v1", s.cors, s.authenticate, s.rateLimit)
 	api.POST("/check", gin.WrapH(s.check))
 	api.GET("/policy", s.getPolicy)
