@@ -19,8 +19,8 @@ check-sample: build
 # seeds and any saved crashers.
 CLI_FUZZTIME ?= 15s
 test-cli-fuzz:
-	$(GO) test -run=NONE -fuzz='^FuzzParse$$' -fuzztime=$(CLI_FUZZTIME) ./server/mimemsg/
-	$(GO) test -run=NONE -fuzz='^FuzzDecodeQP$$' -fuzztime=$(CLI_FUZZTIME) ./server/mimemsg/
+	bash scripts/fuzz-smoke.sh ./server/mimemsg/ FuzzParse $(CLI_FUZZTIME)
+	bash scripts/fuzz-smoke.sh ./server/mimemsg/ FuzzDecodeQP $(CLI_FUZZTIME)
 
 TEST_TARGETS += test-cli-fuzz
 

@@ -9,8 +9,8 @@ BENCH_TARGETS += bench-detect
 # A short fuzz pass over the HTML extractor and the identifier scanner.
 DETECT_FUZZTIME ?= 10s
 test-detect-fuzz:
-	$(GO) test -run=NONE -fuzz='^FuzzHTML$$' -fuzztime=$(DETECT_FUZZTIME) ./engine/textextract/
-	$(GO) test -run=NONE -fuzz='^FuzzIdentifiers$$' -fuzztime=$(DETECT_FUZZTIME) ./engine/detect/
+	bash scripts/fuzz-smoke.sh ./engine/textextract/ FuzzHTML $(DETECT_FUZZTIME)
+	bash scripts/fuzz-smoke.sh ./engine/detect/ FuzzIdentifiers $(DETECT_FUZZTIME)
 
 # bench-detect: identifiers, special-category terms and HTML extraction on a
 # 2 KB clinical letter and on 1 MB bodies (MB/s via b.SetBytes).

@@ -10,9 +10,9 @@ BENCH_TARGETS += bench-engine
 # corpus is every golden case, so the fuzzer starts from real messages.
 ENGINE_FUZZTIME ?= 15s
 test-engine-fuzz:
-	$(GO) test -run=NONE -fuzz='^FuzzCheckJSON$$' -fuzztime=$(ENGINE_FUZZTIME) ./engine/
-	$(GO) test -run=NONE -fuzz='^FuzzParsePolicy$$' -fuzztime=$(ENGINE_FUZZTIME) ./engine/
-	$(GO) test -run=NONE -fuzz='^FuzzInspect$$' -fuzztime=$(ENGINE_FUZZTIME) ./engine/attach/
+	bash scripts/fuzz-smoke.sh ./engine/ FuzzCheckJSON $(ENGINE_FUZZTIME)
+	bash scripts/fuzz-smoke.sh ./engine/ FuzzParsePolicy $(ENGINE_FUZZTIME)
+	bash scripts/fuzz-smoke.sh ./engine/attach/ FuzzInspect $(ENGINE_FUZZTIME)
 
 # Targets: CheckTypical <= 20 us, Check1MB >= 300 MB/s, CheckPrepared50k <= 50 us.
 bench-engine:

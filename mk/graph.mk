@@ -27,8 +27,8 @@ test-graph-demo: build
 # the test server's delta tokens.
 GRAPH_FUZZTIME ?= 10s
 test-graph-fuzz:
-	$(GO) test -run=NONE -fuzz='^FuzzRecipientsAnswer$$' -fuzztime=$(GRAPH_FUZZTIME) -fuzzminimizetime=2s ./server/history/
-	$(GO) test -run=NONE -fuzz='^FuzzDeltaRequest$$' -fuzztime=$(GRAPH_FUZZTIME) -fuzzminimizetime=2s ./server/graphtest/
+	bash scripts/fuzz-smoke.sh ./server/history/ FuzzRecipientsAnswer $(GRAPH_FUZZTIME)
+	bash scripts/fuzz-smoke.sh ./server/graphtest/ FuzzDeltaRequest $(GRAPH_FUZZTIME)
 
 # bench-audit: end-to-end audit throughput on loopback (Graph paging through
 # the SDK, engine with history, SQLite), messages/s and messages per

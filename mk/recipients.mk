@@ -10,11 +10,10 @@ BENCH_TARGETS += bench-recipients
 # -fuzzminimizetime keeps the fuzzer from spending the whole budget
 # minimising each new interesting input on a busy machine.
 RECIPIENTS_FUZZTIME ?= 10s
-RECIPIENTS_FUZZ = -run=NONE -fuzztime=$(RECIPIENTS_FUZZTIME) -fuzzminimizetime=2s
 test-recipients-fuzz:
-	$(GO) test $(RECIPIENTS_FUZZ) -fuzz='^FuzzNormalize$$' ./engine/address/
-	$(GO) test $(RECIPIENTS_FUZZ) -fuzz='^FuzzPunycode$$' ./engine/address/
-	$(GO) test $(RECIPIENTS_FUZZ) -fuzz='^FuzzLookup$$' ./engine/lookalike/
+	bash scripts/fuzz-smoke.sh ./engine/address/ FuzzNormalize $(RECIPIENTS_FUZZTIME)
+	bash scripts/fuzz-smoke.sh ./engine/address/ FuzzPunycode $(RECIPIENTS_FUZZTIME)
+	bash scripts/fuzz-smoke.sh ./engine/lookalike/ FuzzLookup $(RECIPIENTS_FUZZTIME)
 
 # Targets: Lookup50k <= 50 us per recipient against 50,000 known addresses;
 # New50k well under 50 ms. cpu-ns/op is CPU time, for a shared machine.

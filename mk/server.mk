@@ -30,7 +30,7 @@ test-serve: build
 	bash scripts/serve-smoke.sh $(BIN)
 
 test-server-fuzz:
-	$(GO) test -run=NONE -fuzz='^FuzzJSONEndpoints$$' -fuzztime=$(SERVER_FUZZTIME) -fuzzminimizetime=2s ./server/http/
+	bash scripts/fuzz-smoke.sh ./server/http/ FuzzJSONEndpoints $(SERVER_FUZZTIME)
 
 TEST_TARGETS += test-serve test-server-fuzz
 
