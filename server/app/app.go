@@ -410,7 +410,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		RateLimit:    c.RateLimit,
 		RateBurst:    c.RateBurst,
 		MaxCheckBody: c.MaxCheckBody,
-		AddinFiles:   addin.Files(),
+		// FilesFor writes the base URL into launchevent.js: classic Outlook
+		// builds without Mailbox 1.14 have no other way to find the server.
+		AddinFiles: addin.FilesFor(base),
 		AllowedOrigins: func() ([]byte, error) {
 			return addin.AllowedJSON(base), nil
 		},
