@@ -85,7 +85,25 @@ type Index struct {
 	domFull   table              // whole-domain skeleton neighbourhoods
 	domName   table              // name-part skeleton neighbourhoods
 	truncated map[string][]int32 // a domain cut short inside its last label ("gmail.c") → ids
+
+	// linear marks a small index that keeps no hash tables: Lookup
+	// compares the typed address with every known address and domain
+	// using the same bounded checks the tables' candidates get. A request
+	// that carries its own few-dozen-address history builds an index per
+	// check, and there building the tables costs more than every lookup
+	// it would save.
+	linear    bool
+	localSkel []rune  // linear only: the local parts' skeletons, end to end
+	localEnd  []int32 // linear only: id → end of its skeleton in localSkel
 }
+
+// Up to these many addresses and domains, New builds a linear index. A
+// linear Lookup costs a few oneEdit comparisons per address and domain, so
+// past a few hundred the tables win.
+const (
+	linearMaxAddrs   = 256
+	linearMaxDomains = 256
+)
 
 // domainInfo is one known domain in the forms the comparisons need.
 type domainInfo struct {
@@ -112,19 +130,23 @@ const (
 // normaliser's allocation-free path; 50,000 of them build in about 25 ms of
 // CPU (BenchmarkNew50k), so a server builds once per sender and keeps it.
 func New(addresses []string, domains []string) *Index {
+	return newIndex(addresses, domains, len(addresses) <= linearMaxAddrs && len(domains) <= linearMaxDomains)
+}
+
+// newIndex builds a linear or a hashed index; both answer every Lookup
+// identically (TestLinearMatchesHashed).
+func newIndex(addresses []string, domains []string, linear bool) *Index {
 	ix := &Index{
-		seed:      maphash.MakeSeed(),
-		addrs:     make([]string, 0, len(addresses)),
-		addrDom:   make([]int32, 0, len(addresses)),
-		domainID:  make(map[string]int32),
-		truncated: make(map[string][]int32),
+		addrs:    make([]string, 0, len(addresses)),
+		addrDom:  make([]int32, 0, len(addresses)),
+		domainID: make(map[string]int32, len(domains)+min(len(addresses), 16)),
+		linear:   linear,
 	}
 	for _, d := range domains {
 		if ascii, ok := address.ToASCII(strings.TrimPrefix(strings.TrimSpace(d), ".")); ok {
 			ix.addDomain(ascii)
 		}
 	}
-	exactKeys := make([]uint64, 0, len(addresses))
 	total := 0
 	for _, raw := range addresses {
 		a, ok := address.Normalize(raw)
@@ -134,8 +156,17 @@ func New(addresses []string, domains []string) *Index {
 		_, domain := address.Split(a)
 		ix.addrs = append(ix.addrs, a)
 		ix.addrDom = append(ix.addrDom, ix.addDomain(domain))
-		exactKeys = append(exactKeys, maphash.String(ix.seed, a))
 		total += len(a) - len(domain)
+	}
+	if linear {
+		ix.buildLinear(total)
+		return ix
+	}
+	ix.seed = maphash.MakeSeed()
+	ix.truncated = make(map[string][]int32)
+	exactKeys := make([]uint64, 0, len(ix.addrs))
+	for _, a := range ix.addrs {
+		exactKeys = append(exactKeys, maphash.String(ix.seed, a))
 	}
 	// A flat table instead of a map[string]: one allocation, and the
 	// duplicate check below is one bucket scan per address.
@@ -160,6 +191,45 @@ func New(addresses []string, domains []string) *Index {
 	return ix
 }
 
+// buildLinear marks duplicates and keeps each local part's skeleton and
+// each domain's forms, without the hash tables.
+func (ix *Index) buildLinear(localBytes int) {
+	// Callers usually pass a sorted list, where duplicates are neighbours;
+	// otherwise the set is small enough to compare pairwise.
+	sorted := slices.IsSorted(ix.addrs)
+	for id, a := range ix.addrs {
+		if sorted {
+			if id > 0 && ix.addrs[id-1] == a {
+				ix.addrDom[id] = -1
+			}
+		} else if slices.Index(ix.addrs[:id], a) >= 0 {
+			ix.addrDom[id] = -1
+		}
+	}
+	ix.live = len(ix.addrs)
+	for _, d := range ix.addrDom {
+		if d < 0 {
+			ix.live--
+		}
+	}
+	ix.localSkel = make([]rune, 0, localBytes)
+	ix.localEnd = make([]int32, len(ix.addrs))
+	for id, a := range ix.addrs {
+		ix.localSkel = appendSkeleton(ix.localSkel, a[:strings.LastIndexByte(a, '@')])
+		ix.localEnd[id] = int32(len(ix.localSkel))
+	}
+	ix.domainForms()
+}
+
+// localSkeleton is a linear index's skeleton of address id's local part.
+func (ix *Index) localSkeleton(id int) []rune {
+	start := int32(0)
+	if id > 0 {
+		start = ix.localEnd[id-1]
+	}
+	return ix.localSkel[start:ix.localEnd[id]]
+}
+
 // find returns the first id of a canonical address with hash k, or -1.
 func (ix *Index) find(a string, k uint64) int32 {
 	found := int32(-1)
@@ -173,6 +243,9 @@ func (ix *Index) find(a string, k uint64) int32 {
 
 // knownAddress reports whether a canonical address is in the index.
 func (ix *Index) knownAddress(a string) bool {
+	if ix.linear {
+		return slices.Contains(ix.addrs, a)
+	}
 	return len(ix.addrs) > 0 && ix.find(a, maphash.String(ix.seed, a)) >= 0
 }
 
@@ -206,22 +279,15 @@ func (ix *Index) buildLocals(localBytes int) {
 
 // buildDomains fills each domain's forms and the three domain indexes.
 func (ix *Index) buildDomains() {
+	ix.domainForms()
 	var fullKeys, nameKeys []uint64
 	var fullOffsets, nameOffsets []int32
 	for i := range ix.domains {
 		d := &ix.domains[i]
-		u := address.ToUnicode(d.ascii)
-		d.raw = []rune(u)
-		d.skel = appendSkeleton(nil, u)
 		fullOffsets = append(fullOffsets, int32(len(fullKeys)))
 		fullKeys = appendNeighbourhood(fullKeys, d.skel, saltDomFull)
 		nameOffsets = append(nameOffsets, int32(len(nameKeys)))
-		name, suf, size := splitSuffix(u)
-		d.suffixSize = size
-		if name != "" {
-			d.name = appendSkeleton(nil, name)
-			d.suf = appendSkeleton(nil, suf)
-			d.rawSuf = []rune(suf)
+		if d.name != nil {
 			nameKeys = appendNeighbourhood(nameKeys, d.name, saltDomName)
 		}
 		// A domain cut short inside its last label is a slip of it.
@@ -233,6 +299,44 @@ func (ix *Index) buildDomains() {
 	}
 	ix.domFull = buildTable(fullKeys, append(fullOffsets, int32(len(fullKeys))))
 	ix.domName = buildTable(nameKeys, append(nameOffsets, int32(len(nameKeys))))
+}
+
+// domainForms fills each domain's Unicode form and skeletons. They are
+// carved from one rune slice, with capped capacities so that none can grow
+// into the next: five allocations per domain were most of what a small
+// per-request index cost.
+func (ix *Index) domainForms() {
+	n := 0
+	for i := range ix.domains {
+		n += 3 * len(ix.domains[i].ascii) // ToUnicode never adds runes
+	}
+	arena := make([]rune, 0, 2*n)
+	carve := func(start int) []rune {
+		return arena[start:len(arena):len(arena)]
+	}
+	for i := range ix.domains {
+		d := &ix.domains[i]
+		u := address.ToUnicode(d.ascii)
+		start := len(arena)
+		arena = appendRunes(arena, u)
+		d.raw = carve(start)
+		start = len(arena)
+		arena = appendSkeleton(arena, u)
+		d.skel = carve(start)
+		name, suf, size := splitSuffix(u)
+		d.suffixSize = size
+		if name != "" {
+			start = len(arena)
+			arena = appendSkeleton(arena, name)
+			d.name = carve(start)
+			start = len(arena)
+			arena = appendSkeleton(arena, suf)
+			d.suf = carve(start)
+			start = len(arena)
+			arena = appendRunes(arena, suf)
+			d.rawSuf = carve(start)
+		}
+	}
 }
 
 // splitSuffix splits a domain into the name its owner chose and the public
@@ -353,6 +457,43 @@ func (ix *Index) localSlips(c *collector, typed typedLocal, did int32, via *doma
 	}
 	var seen [16]int32
 	nSeen := 0
+	visit := func(id int32) {
+		known, _ := address.Split(ix.addrs[id])
+		m, ok := classifyLocal(typed, known)
+		if !ok || (via != nil && m.Reason != ReasonHomoglyph) {
+			return
+		}
+		cand := candidate{Match: Match{ix.addrs[id], m.Reason, m.Distance}, class: classOf(m.Reason), known: true}
+		if via != nil {
+			cand.Distance += via.dist
+			if via.reason != ReasonHomoglyph {
+				cand.Reason, cand.class = ReasonDomainSlip, classOf(ReasonDomainSlip)
+			}
+		}
+		c.add(cand)
+	}
+	if ix.linear {
+		// The tables hold no empty or overlong skeleton and a typed one
+		// longer than maxIndexed probes nothing; every other pair they
+		// could pair up is one whose skeletons are at most one edit apart.
+		if len(typed.skel) == 0 || len(typed.skel) > maxIndexed {
+			return
+		}
+		for id, d := range ix.addrDom {
+			if d != did {
+				continue
+			}
+			skel := ix.localSkeleton(id)
+			if len(skel) == 0 || len(skel) > maxIndexed {
+				continue
+			}
+			if e, _ := oneEdit(typed.skel, skel); e == editMore {
+				continue
+			}
+			visit(int32(id))
+		}
+		return
+	}
 	for _, k := range probes {
 		ix.locals.find(k, func(id int32) {
 			if ix.addrDom[id] != did || slices.Contains(seen[:nSeen], id) {
@@ -362,19 +503,7 @@ func (ix *Index) localSlips(c *collector, typed typedLocal, did int32, via *doma
 				seen[nSeen] = id
 				nSeen++
 			}
-			known, _ := address.Split(ix.addrs[id])
-			m, ok := classifyLocal(typed, known)
-			if !ok || (via != nil && m.Reason != ReasonHomoglyph) {
-				return
-			}
-			cand := candidate{Match: Match{ix.addrs[id], m.Reason, m.Distance}, class: classOf(m.Reason), known: true}
-			if via != nil {
-				cand.Distance += via.dist
-				if via.reason != ReasonHomoglyph {
-					cand.Reason, cand.class = ReasonDomainSlip, classOf(ReasonDomainSlip)
-				}
-			}
-			c.add(cand)
+			visit(id)
 		})
 	}
 }
@@ -457,23 +586,36 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 
 	// The whole domain one slip (or only homoglyphs) away: nhs.met, nhs.nte,
 	// nhss.net, gmial.com, nhs.nеt with a Cyrillic е.
-	var keyBuf [maxIndexed + 1]uint64
-	for _, k := range appendNeighbourhood(keyBuf[:0], skel, saltDomFull) {
-		ix.domFull.find(k, func(id int32) {
-			d := &ix.domains[id]
-			switch skelEdit, pos := oneEdit(skel, d.skel); skelEdit {
-			case editNone:
-				add(id, ReasonHomoglyph)
-			case editMore:
-			case editSubstitution:
-				if shortLabelSubstitution(d.skel, pos, skel[pos]) {
-					return
-				}
-				add(id, ReasonDomainSlip)
-			default:
-				add(id, ReasonDomainSlip)
+	full := func(id int32) {
+		d := &ix.domains[id]
+		switch skelEdit, pos := oneEdit(skel, d.skel); skelEdit {
+		case editNone:
+			add(id, ReasonHomoglyph)
+		case editMore:
+		case editSubstitution:
+			if shortLabelSubstitution(d.skel, pos, skel[pos]) {
+				return
 			}
-		})
+			add(id, ReasonDomainSlip)
+		default:
+			add(id, ReasonDomainSlip)
+		}
+	}
+	var keyBuf [maxIndexed + 1]uint64
+	if ix.linear {
+		// As in localSlips: only skeletons the tables would hold, and
+		// full rejects every pair more than one edit apart.
+		if len(skel) > 0 {
+			for id := range ix.domains {
+				if n := len(ix.domains[id].skel); n > 0 && n <= maxIndexed {
+					full(int32(id))
+				}
+			}
+		}
+	} else {
+		for _, k := range appendNeighbourhood(keyBuf[:0], skel, saltDomFull) {
+			ix.domFull.find(k, full)
+		}
 	}
 
 	// A label added after a known domain: nhs.net.co, gmail.com.au.
@@ -483,8 +625,16 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 		}
 	}
 	// A known domain cut short inside its last label: gmail.c, nhs.ne.
-	for _, id := range ix.truncated[typed] {
-		add(id, ReasonDomainSlip)
+	if ix.linear {
+		for id := range ix.domains {
+			if truncationOf(typed, ix.domains[id].ascii) {
+				add(int32(id), ReasonDomainSlip)
+			}
+		}
+	} else {
+		for _, id := range ix.truncated[typed] {
+			add(id, ReasonDomainSlip)
+		}
 	}
 
 	// One slip in the name and one in the suffix: gnail.con, yahooo.cmo.
@@ -493,21 +643,33 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 		if !ok {
 			continue
 		}
+		twoSlips := func(id int32) {
+			d := &ix.domains[id]
+			if d.suffixSize != size || len(d.name) < minTwoSlipName {
+				return
+			}
+			if e, _ := oneEdit(tname, d.name); e == editMore {
+				return
+			}
+			e, pos := oneEdit(tsuf, d.suf)
+			if e == editMore || (e == editSubstitution && shortLabelSubstitution(d.suf, pos, tsuf[pos])) {
+				return
+			}
+			add(id, ReasonDomainSlip)
+		}
+		if ix.linear {
+			if len(tname) > maxIndexed {
+				continue
+			}
+			for id := range ix.domains {
+				if len(ix.domains[id].name) <= maxIndexed {
+					twoSlips(int32(id))
+				}
+			}
+			continue
+		}
 		for _, k := range appendNeighbourhood(keyBuf[:0], tname, saltDomName) {
-			ix.domName.find(k, func(id int32) {
-				d := &ix.domains[id]
-				if d.suffixSize != size || len(d.name) < minTwoSlipName {
-					return
-				}
-				if e, _ := oneEdit(tname, d.name); e == editMore {
-					return
-				}
-				e, pos := oneEdit(tsuf, d.suf)
-				if e == editMore || (e == editSubstitution && shortLabelSubstitution(d.suf, pos, tsuf[pos])) {
-					return
-				}
-				add(id, ReasonDomainSlip)
-			})
+			ix.domName.find(k, twoSlips)
 		}
 	}
 	slices.SortFunc(out, func(a, b domainCandidate) int {
@@ -520,6 +682,13 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 		out = out[:maxMatches]
 	}
 	return out
+}
+
+// truncationOf reports whether typed is known cut short inside its last
+// label, at least one rune into it: the keys New puts in truncated.
+func truncationOf(typed, known string) bool {
+	dot := strings.LastIndexByte(known, '.')
+	return dot > 0 && len(typed) >= dot+2 && len(typed) < len(known) && known[:len(typed)] == typed
 }
 
 // shortLabelSubstitution reports whether replacing known[pos] by typed

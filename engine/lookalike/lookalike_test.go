@@ -1,6 +1,7 @@
 package lookalike
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -25,94 +26,99 @@ var (
 	}
 )
 
+// lookupCases are TestLookup's table, shared with TestLinearMatchesHashed.
+var lookupCases = []struct {
+	name  string
+	typed string
+	want  Match // zero: no suggestion at all
+}{
+	// One edit in the local part.
+	{"keyboard-adjacent n/m", "an.other@nhs.net", Match{"am.other@nhs.net", ReasonKeyboardAdjacent, 1}},
+	{"transposition jhon/john", "jhon.smith@nhs.net", Match{"john.smith@nhs.net", ReasonTransposition, 1}},
+	{"deletion", "mary.jone@nhs.net", Match{"mary.jones@nhs.net", ReasonOneEdit, 1}},
+	{"insertion", "mary.joness@nhs.net", Match{"mary.jones@nhs.net", ReasonOneEdit, 1}},
+	{"substitution far keys", "mary.jonas@nhs.net", Match{"mary.jones@nhs.net", ReasonOneEdit, 1}},
+	{"numbered namesake", "john.smith3@nhs.net", Match{"john.smith2@nhs.net", ReasonKeyboardAdjacent, 1}},
+	{"numbered namesake far key", "john.smith8@nhs.net", Match{"john.smith2@nhs.net", ReasonOneEdit, 1}},
+	{"case and display name", `"Mary Jones" <Mary.Jonse@NHS.net>`, Match{"mary.jones@nhs.net", ReasonTransposition, 1}},
+
+	// Homoglyphs in the local part.
+	{"rn for m", "arn.other@nhs.net", Match{"am.other@nhs.net", ReasonHomoglyph, 2}},
+	{"zero for o", "olivia.w0od@nhs.net", Match{"olivia.wood@nhs.net", ReasonHomoglyph, 1}},
+	{"one for l", "o1ivia.wood@nhs.net", Match{"olivia.wood@nhs.net", ReasonHomoglyph, 1}},
+	{"capital I read as l", "lan.hill@nhs.net", Match{"ian.hill@nhs.net", ReasonHomoglyph, 1}},
+	{"vv for w", "vvilliam.brown@nhs.net", Match{"william.brown@nhs.net", ReasonHomoglyph, 2}},
+	{"cl for d", "dave.darke@nhs.net", Match{"dave.clarke@nhs.net", ReasonHomoglyph, 2}},
+	{"Cyrillic a", "mаry.jones@nhs.net", Match{"mary.jones@nhs.net", ReasonHomoglyph, 1}},
+	{"Cyrillic o and e", "mary.jоnеs@nhs.net", Match{"mary.jones@nhs.net", ReasonHomoglyph, 2}},
+	{"short local homoglyph", "a1@practice.co.uk", Match{"al@practice.co.uk", ReasonHomoglyph, 1}},
+	{"homoglyph plus slip", "rnary.jonse@nhs.net", Match{"mary.jones@nhs.net", ReasonTransposition, 3}},
+
+	// Domain slips: the typed local part at the known domain.
+	{"nhs.met", "someone.new@nhs.met", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
+	{"nhs.ner", "someone.new@nhs.ner", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
+	{"nhs.nte", "someone.new@nhs.nte", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
+	{"nhs.nt", "someone.new@nhs.nt", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
+	{"nhs.ne cut short", "someone.new@nhs.ne", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
+	{"nhss.net", "someone.new@nhss.net", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
+	{"mhs.net neighbouring key", "someone.new@mhs.net", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
+	{"nhs.net.co", "someone.new@nhs.net.co", Match{"someone.new@nhs.net", ReasonDomainSlip, 3}},
+	{"known address behind a domain slip", "mary.jones@nhs.met", Match{"mary.jones@nhs.net", ReasonDomainSlip, 1}},
+	{"gmial.com", "someone@gmial.com", Match{"someone@gmail.com", ReasonDomainSlip, 1}},
+	{"gmail.co", "someone@gmail.co", Match{"someone@gmail.com", ReasonDomainSlip, 1}},
+	{"hotmial.co.uk", "someone@hotmial.co.uk", Match{"someone@hotmail.co.uk", ReasonDomainSlip, 1}},
+	{"two slips in a long name", "someone@gnail.con", Match{"someone@gmail.com", ReasonDomainSlip, 2}},
+	{"homoglyph domain", "someone@nhs.nеt", Match{"someone@nhs.net", ReasonHomoglyph, 1}},
+	{"homoglyph domain punycode", "someone@nhs.xn--nt-nlc", Match{"someone@nhs.net", ReasonHomoglyph, 1}},
+	{"homoglyph everywhere", "mаry.jones@nhs.nеt", Match{"mary.jones@nhs.net", ReasonHomoglyph, 2}},
+	{"subdomain slip", "lisa.young@leads.nhs.uk", Match{"lisa.young@leeds.nhs.uk", ReasonDomainSlip, 1}},
+	{"gmail.c cut short", "someone@gmail.c", Match{"someone@gmail.com", ReasonDomainSlip, 2}},
+	{"comma for dot", "someone@nhs,net", Match{"someone@nhs.net", ReasonDomainSlip, 1}},
+	{"missing dot", "someone@nhsnet", Match{"someone@nhs.net", ReasonDomainSlip, 1}},
+	{"two addresses", "a@nhs.net,b@nhs.net", Match{}},
+	{"comment in a malformed address", "(dr)someone@gmial,com", Match{}},
+	{"mailto with a malformed domain", "mailto:someone@gmial,com", Match{}},
+	{"malformed domain", "someone@#gmail.com", Match{"someone@gmail.com", ReasonDomainSlip, 1}},
+	{"short name substitution near key", "someone@aok.com", Match{"someone@aol.com", ReasonDomainSlip, 1}},
+	{"yahoo.fr and a known yahoo.co.uk", "someone@yahoo.co.ul", Match{"someone@yahoo.co.uk", ReasonDomainSlip, 1}},
+
+	// Must not fire.
+	{"exact known", "am.other@nhs.net", Match{}},
+	{"exact known other form", "AM.Other@NHS.NET.", Match{}},
+	{"short local one edit", "ac@practice.co.uk", Match{}},
+	{"short local tom/tim", "tim@practice.co.uk", Match{}},
+	{"different person distance 2", "mary.james@nhs.net", Match{}},
+	{"different person same domain", "peter.parker@nhs.net", Match{}},
+	{"new far domain", "someone@example.org", Match{}},
+	{"known domain new person", "someone.else@gmail.com", Match{}},
+	{"short label far keys", "someone@nhs.uk", Match{}},
+	{"ccTLD swap", "someone@hotmail.co.nz", Match{}},
+	{"short TLD far keys", "someone@yahoo.fi", Match{}},
+	{"short name far keys", "someone@aon.com", Match{}},
+	{"short subdomain far keys", "someone@uhl.nhs.uk", Match{}},
+	{"two slips in a short name", "someone@nsh.met", Match{}},
+	{"local and domain slip together", "mary.jone@nhs.met", Match{"mary.jone@nhs.net", ReasonDomainSlip, 1}},
+	{"subdomain of a known domain", "someone@mail.nhs.net", Match{}},
+	{"not an address", "not an address", Match{}},
+	{"empty", "", Match{}},
+	{"invalid UTF-8", "a\xffb@nhs.net", Match{}},
+}
+
 func TestLookup(t *testing.T) {
-	ix := New(testKnown, testDomains)
-	tests := []struct {
-		name  string
-		typed string
-		want  Match // zero: no suggestion at all
-	}{
-		// One edit in the local part.
-		{"keyboard-adjacent n/m", "an.other@nhs.net", Match{"am.other@nhs.net", ReasonKeyboardAdjacent, 1}},
-		{"transposition jhon/john", "jhon.smith@nhs.net", Match{"john.smith@nhs.net", ReasonTransposition, 1}},
-		{"deletion", "mary.jone@nhs.net", Match{"mary.jones@nhs.net", ReasonOneEdit, 1}},
-		{"insertion", "mary.joness@nhs.net", Match{"mary.jones@nhs.net", ReasonOneEdit, 1}},
-		{"substitution far keys", "mary.jonas@nhs.net", Match{"mary.jones@nhs.net", ReasonOneEdit, 1}},
-		{"numbered namesake", "john.smith3@nhs.net", Match{"john.smith2@nhs.net", ReasonKeyboardAdjacent, 1}},
-		{"numbered namesake far key", "john.smith8@nhs.net", Match{"john.smith2@nhs.net", ReasonOneEdit, 1}},
-		{"case and display name", `"Mary Jones" <Mary.Jonse@NHS.net>`, Match{"mary.jones@nhs.net", ReasonTransposition, 1}},
-
-		// Homoglyphs in the local part.
-		{"rn for m", "arn.other@nhs.net", Match{"am.other@nhs.net", ReasonHomoglyph, 2}},
-		{"zero for o", "olivia.w0od@nhs.net", Match{"olivia.wood@nhs.net", ReasonHomoglyph, 1}},
-		{"one for l", "o1ivia.wood@nhs.net", Match{"olivia.wood@nhs.net", ReasonHomoglyph, 1}},
-		{"capital I read as l", "lan.hill@nhs.net", Match{"ian.hill@nhs.net", ReasonHomoglyph, 1}},
-		{"vv for w", "vvilliam.brown@nhs.net", Match{"william.brown@nhs.net", ReasonHomoglyph, 2}},
-		{"cl for d", "dave.darke@nhs.net", Match{"dave.clarke@nhs.net", ReasonHomoglyph, 2}},
-		{"Cyrillic a", "mаry.jones@nhs.net", Match{"mary.jones@nhs.net", ReasonHomoglyph, 1}},
-		{"Cyrillic o and e", "mary.jоnеs@nhs.net", Match{"mary.jones@nhs.net", ReasonHomoglyph, 2}},
-		{"short local homoglyph", "a1@practice.co.uk", Match{"al@practice.co.uk", ReasonHomoglyph, 1}},
-		{"homoglyph plus slip", "rnary.jonse@nhs.net", Match{"mary.jones@nhs.net", ReasonTransposition, 3}},
-
-		// Domain slips: the typed local part at the known domain.
-		{"nhs.met", "someone.new@nhs.met", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
-		{"nhs.ner", "someone.new@nhs.ner", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
-		{"nhs.nte", "someone.new@nhs.nte", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
-		{"nhs.nt", "someone.new@nhs.nt", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
-		{"nhs.ne cut short", "someone.new@nhs.ne", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
-		{"nhss.net", "someone.new@nhss.net", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
-		{"mhs.net neighbouring key", "someone.new@mhs.net", Match{"someone.new@nhs.net", ReasonDomainSlip, 1}},
-		{"nhs.net.co", "someone.new@nhs.net.co", Match{"someone.new@nhs.net", ReasonDomainSlip, 3}},
-		{"known address behind a domain slip", "mary.jones@nhs.met", Match{"mary.jones@nhs.net", ReasonDomainSlip, 1}},
-		{"gmial.com", "someone@gmial.com", Match{"someone@gmail.com", ReasonDomainSlip, 1}},
-		{"gmail.co", "someone@gmail.co", Match{"someone@gmail.com", ReasonDomainSlip, 1}},
-		{"hotmial.co.uk", "someone@hotmial.co.uk", Match{"someone@hotmail.co.uk", ReasonDomainSlip, 1}},
-		{"two slips in a long name", "someone@gnail.con", Match{"someone@gmail.com", ReasonDomainSlip, 2}},
-		{"homoglyph domain", "someone@nhs.nеt", Match{"someone@nhs.net", ReasonHomoglyph, 1}},
-		{"homoglyph domain punycode", "someone@nhs.xn--nt-nlc", Match{"someone@nhs.net", ReasonHomoglyph, 1}},
-		{"homoglyph everywhere", "mаry.jones@nhs.nеt", Match{"mary.jones@nhs.net", ReasonHomoglyph, 2}},
-		{"subdomain slip", "lisa.young@leads.nhs.uk", Match{"lisa.young@leeds.nhs.uk", ReasonDomainSlip, 1}},
-		{"gmail.c cut short", "someone@gmail.c", Match{"someone@gmail.com", ReasonDomainSlip, 2}},
-		{"comma for dot", "someone@nhs,net", Match{"someone@nhs.net", ReasonDomainSlip, 1}},
-		{"missing dot", "someone@nhsnet", Match{"someone@nhs.net", ReasonDomainSlip, 1}},
-		{"two addresses", "a@nhs.net,b@nhs.net", Match{}},
-		{"comment in a malformed address", "(dr)someone@gmial,com", Match{}},
-		{"mailto with a malformed domain", "mailto:someone@gmial,com", Match{}},
-		{"malformed domain", "someone@#gmail.com", Match{"someone@gmail.com", ReasonDomainSlip, 1}},
-		{"short name substitution near key", "someone@aok.com", Match{"someone@aol.com", ReasonDomainSlip, 1}},
-		{"yahoo.fr and a known yahoo.co.uk", "someone@yahoo.co.ul", Match{"someone@yahoo.co.uk", ReasonDomainSlip, 1}},
-
-		// Must not fire.
-		{"exact known", "am.other@nhs.net", Match{}},
-		{"exact known other form", "AM.Other@NHS.NET.", Match{}},
-		{"short local one edit", "ac@practice.co.uk", Match{}},
-		{"short local tom/tim", "tim@practice.co.uk", Match{}},
-		{"different person distance 2", "mary.james@nhs.net", Match{}},
-		{"different person same domain", "peter.parker@nhs.net", Match{}},
-		{"new far domain", "someone@example.org", Match{}},
-		{"known domain new person", "someone.else@gmail.com", Match{}},
-		{"short label far keys", "someone@nhs.uk", Match{}},
-		{"ccTLD swap", "someone@hotmail.co.nz", Match{}},
-		{"short TLD far keys", "someone@yahoo.fi", Match{}},
-		{"short name far keys", "someone@aon.com", Match{}},
-		{"short subdomain far keys", "someone@uhl.nhs.uk", Match{}},
-		{"two slips in a short name", "someone@nsh.met", Match{}},
-		{"local and domain slip together", "mary.jone@nhs.met", Match{"mary.jone@nhs.net", ReasonDomainSlip, 1}},
-		{"subdomain of a known domain", "someone@mail.nhs.net", Match{}},
-		{"not an address", "not an address", Match{}},
-		{"empty", "", Match{}},
-		{"invalid UTF-8", "a\xffb@nhs.net", Match{}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := ix.Lookup(tt.typed)
-			if tt.want == (Match{}) {
-				assert.Empty(t, got, "Lookup(%q)", tt.typed)
-				return
-			}
-			require.NotEmpty(t, got, "Lookup(%q)", tt.typed)
-			assert.Equal(t, tt.want, got[0], "Lookup(%q) best (-want +got); all: %v", tt.typed, got)
-		})
+	// Both forms of index, whichever New would pick for this size.
+	for _, linear := range []bool{false, true} {
+		ix := newIndex(testKnown, testDomains, linear)
+		for _, tt := range lookupCases {
+			t.Run(fmt.Sprintf("linear=%v/%s", linear, tt.name), func(t *testing.T) {
+				got := ix.Lookup(tt.typed)
+				if tt.want == (Match{}) {
+					assert.Empty(t, got, "Lookup(%q)", tt.typed)
+					return
+				}
+				require.NotEmpty(t, got, "Lookup(%q)", tt.typed)
+				assert.Equal(t, tt.want, got[0], "Lookup(%q) best (-want +got); all: %v", tt.typed, got)
+			})
+		}
 	}
 }
 
