@@ -146,6 +146,10 @@ func (e *Engine) CheckPrepared(msg Message, p *Prepared) Verdict {
 	}
 	ev := e.evaluate(msg, p)
 	v := Verdict{Action: ActionAllow, Classification: ev.classification, Findings: []Finding{}, Policy: e.ref, Engine: Version}
+	// Findings are gathered first so the verdict's slice is allocated once
+	// at its final size rather than grown finding by finding.
+	var buf [len(ruleTable)]*Finding
+	found := buf[:0]
 	for i := range ruleTable {
 		setting := e.rules[i]
 		if !setting.Enabled {
@@ -163,9 +167,15 @@ func (e *Engine) CheckPrepared(msg Message, p *Prepared) Verdict {
 		}
 		f.Summary = ruleTable[i].Summary
 		f.Detail = strings.TrimSpace(f.Detail + " " + ruleTable[i].Guidance)
-		v.Findings = append(v.Findings, *f)
+		found = append(found, f)
 		if severityRank(f.Severity) > severityRank(v.Action) {
 			v.Action = f.Severity
+		}
+	}
+	if len(found) > 0 {
+		v.Findings = make([]Finding, len(found))
+		for i, f := range found {
+			v.Findings[i] = *f
 		}
 	}
 	if e.policy.AuditOnly {

@@ -179,6 +179,12 @@ func (ev *evaluation) isInternal(d string) bool {
 func (ev *evaluation) resolveRecipients() {
 	seen := map[string]bool{}
 	reached := map[string]bool{}
+	// Sized once: growing three slices recipient by recipient was a good
+	// part of a typical check's allocations.
+	n := len(ev.msg.ToRecipients) + len(ev.msg.CcRecipients) + len(ev.msg.BccRecipients)
+	ev.onMessage = make([]recipient, 0, n)
+	ev.visible = make([]recipient, 0, n)
+	ev.reached = make([]recipient, 0, n)
 	add := func(list []Recipient, field string) {
 		for _, r := range list {
 			addr := normalizeRecipient(r.EmailAddress)

@@ -269,7 +269,7 @@ func evalNewRecipient(ev *evaluation) *Finding {
 		return nil
 	}
 	return &Finding{
-		Detail:     fmt.Sprintf("%s %s new: you have not emailed %s before.", ev.contentPhrase(), plural(len(fresh), "address is", "addresses are"), map[bool]string{true: "it", false: "them"}[len(fresh) == 1]),
+		Detail:     fmt.Sprintf("%s %s new: you have not emailed %s before.", ev.contentPhrase(), plural(len(fresh), "address is", "addresses are"), itOrThem(len(fresh))),
 		Recipients: onMessageAddrs(fresh),
 	}
 }
@@ -453,4 +453,13 @@ func evalMarketingOptOut(ev *evaluation) *Finding {
 		Recipients: addrs,
 		Evidence:   sortEvidence(evidence),
 	}
+}
+
+// itOrThem is the pronoun for n addresses; a map literal here cost an
+// allocation per finding.
+func itOrThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }

@@ -3,6 +3,7 @@ package lookalike
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/sendguard/sendguard/engine/address"
@@ -77,6 +78,28 @@ func BenchmarkNew50k(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 }
 
+// BenchmarkSmall is the per-request shape: an engine's index of its
+// policy's domains extended with a request's short history, then a few
+// recipients looked up, for the linear and the hashed index.
+func BenchmarkSmall(b *testing.B) {
+	history := benchAddresses(30)
+	typed := []string{"someone.unknown@nhs.net", "jmaes.smith@nhs.net", "mary.jones@nhs.met", "someone@gmial.com", "someone@example.org"}
+	for _, linear := range []bool{true, false} {
+		b.Run(fmt.Sprintf("linear=%v", linear), func(b *testing.B) {
+			base := newIndex(nil, nil, benchDomains, linear)
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				ix := newIndex(base, history, nil, linear)
+				for _, t := range typed {
+					ix.Lookup(t)
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
 func BenchmarkLookup50k(b *testing.B) {
 	ix := New(benchAddresses(50_000), benchDomains)
 	require.Equal(b, 50_000, ix.Len())
@@ -106,6 +129,10 @@ func BenchmarkLookup50k(b *testing.B) {
 
 func FuzzLookup(f *testing.F) {
 	ix := New(append(benchAddresses(2_000), testKnown...), testDomains)
+	// The small-set forms must agree with the hashed one on any input.
+	small := append(benchAddresses(100), testKnown...)
+	hashed, linear := newIndex(nil, small, testDomains, false), newIndex(nil, small, testDomains, true)
+	extended := New(nil, testDomains).Extend(small, nil)
 	for _, s := range []string{
 		"an.other@nhs.net", "jhon.smith@nhs.net", "someone@nhs.met", "x@nhs.net.co", "mаry@nhs.nеt",
 		"x@gmail.c", "x@#gmail.com", "x@", "@", "", "a\xff@b", "x@xn--nt-nlc.nhs", "rnrnrn@nhs.net",
@@ -132,5 +159,9 @@ func FuzzLookup(f *testing.F) {
 			}
 		}
 		_ = ix.Contains(typed)
+		want := hashed.Lookup(typed)
+		if l, e := linear.Lookup(typed), extended.Lookup(typed); !slices.Equal(l, want) || !slices.Equal(e, want) {
+			t.Fatalf("Lookup(%q): hashed %v, linear %v, extended %v", typed, want, l, e)
+		}
 	})
 }

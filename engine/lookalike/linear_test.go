@@ -19,7 +19,7 @@ import (
 func TestLinearMatchesHashed(t *testing.T) {
 	same := func(t *testing.T, addrs, domains, queries []string) {
 		t.Helper()
-		lin, hashed := newIndex(addrs, domains, true), newIndex(addrs, domains, false)
+		lin, hashed := newIndex(nil, addrs, domains, true), newIndex(nil, addrs, domains, false)
 		require.Equal(t, hashed.Len(), lin.Len())
 		for _, q := range queries {
 			require.Equal(t, hashed.Lookup(q), lin.Lookup(q), "Lookup(%q)", q)
@@ -43,6 +43,37 @@ func TestLinearMatchesHashed(t *testing.T) {
 		shuffled := append(append([]string{}, testKnown...), "Mary.Jones@NHS.net", "<am.other@nhs.net>")
 		rand.New(rand.NewPCG(7, 7)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 		same(t, shuffled, nil, queries)
+	})
+
+	t.Run("extend", func(t *testing.T) {
+		// The engine's shape: a policy-domain index extended per request
+		// (and an extension extended again) against New over the union.
+		ctxDomains := []string{"leeds.nhs.uk", "nhs.net", "gnail.com", "practice.co.uk"}
+		var queries []string
+		for _, tt := range lookupCases {
+			queries = append(queries, tt.typed)
+		}
+		for _, a := range append(testKnown, "someone@gnail.com", "x@practice.co.uk") {
+			queries = append(queries, slips(a)...)
+		}
+		want := newIndex(nil, append(testKnown, "x@bücher.de"), append(append(append([]string{}, testDomains...), ctxDomains...), "example.org"), false)
+		for _, linear := range []bool{false, true} {
+			base := newIndex(nil, nil, testDomains, linear)
+			for _, got := range []*Index{
+				base.Extend(append(testKnown, "x@bücher.de"), append(ctxDomains, "example.org")),
+				base.Extend(testKnown, ctxDomains).Extend([]string{"x@bücher.de"}, []string{"example.org"}),
+			} {
+				require.Equal(t, want.Len(), got.Len())
+				for _, q := range queries {
+					require.Equal(t, want.Lookup(q), got.Lookup(q), "Lookup(%q)", q)
+					require.Equal(t, want.Contains(q), got.Contains(q), "Contains(%q)", q)
+				}
+			}
+		}
+		// Past the linear threshold, an extension is hashed.
+		many := benchAddresses(2 * linearMaxAddrs)
+		require.False(t, New(nil, benchDomains).Extend(many, nil).linear)
+		require.True(t, New(nil, benchDomains).Extend(many[:10], nil).linear)
 	})
 
 	t.Run("typo vectors", func(t *testing.T) {

@@ -4,6 +4,8 @@
 // The engine's lookalike-recipient rule asks it about every recipient the
 // sender has never used, so it must answer in microseconds against tens of
 // thousands of known addresses: it is an index, not a pairwise comparison.
+// Only for a few hundred addresses, where building the index would cost
+// more than it saves, does it compare pairwise, with the same checks.
 //
 // It is part of the engine: it depends only on the standard library and
 // engine/address, and keeps no global mutable state.
@@ -80,7 +82,7 @@ type Index struct {
 	live    int      // distinct addresses
 	locals  table    // local-part skeleton neighbourhoods, salted by domain id
 
-	domainID  map[string]int32   // canonical ASCII domain → id
+	domainID  map[string]int32   // canonical ASCII domain → id; an Extend shares its base's
 	domains   []domainInfo       // id → domain
 	domFull   table              // whole-domain skeleton neighbourhoods
 	domName   table              // name-part skeleton neighbourhoods
@@ -95,7 +97,25 @@ type Index struct {
 	linear    bool
 	localSkel []rune  // linear only: the local parts' skeletons, end to end
 	localEnd  []int32 // linear only: id → end of its skeleton in localSkel
+
+	// shared are the domains, with their forms, an Extend took from its
+	// base: ids below len(shared); domains holds the ids after them. An
+	// Extend also shares the base's domainID and adds nothing to it: its
+	// own domains are few and found by a scan. Sharing instead of copying
+	// matters: a policy has dozens of domains and a request a few.
+	shared []domainInfo
 }
+
+// domain returns domain id's forms.
+func (ix *Index) domain(id int32) *domainInfo {
+	if int(id) < len(ix.shared) {
+		return &ix.shared[id]
+	}
+	return &ix.domains[int(id)-len(ix.shared)]
+}
+
+// numDomains is how many domains the index knows.
+func (ix *Index) numDomains() int { return len(ix.shared) + len(ix.domains) }
 
 // Up to these many addresses and domains, New builds a linear index. A
 // linear Lookup costs a few oneEdit comparisons per address and domain, so
@@ -130,17 +150,49 @@ const (
 // normaliser's allocation-free path; 50,000 of them build in about 25 ms of
 // CPU (BenchmarkNew50k), so a server builds once per sender and keeps it.
 func New(addresses []string, domains []string) *Index {
-	return newIndex(addresses, domains, len(addresses) <= linearMaxAddrs && len(domains) <= linearMaxDomains)
+	return newIndex(nil, addresses, domains, len(addresses) <= linearMaxAddrs && len(domains) <= linearMaxDomains)
 }
 
-// newIndex builds a linear or a hashed index; both answer every Lookup
-// identically (TestLinearMatchesHashed).
-func newIndex(addresses []string, domains []string, linear bool) *Index {
+// Extend returns an index over base's addresses and domains plus the
+// given ones: what New(base's plus these) would answer, built without
+// redoing base's domains. An engine keeps an index of its policy's domains
+// and extends it with each request's history, whose few addresses would
+// otherwise cost less than re-deriving dozens of policy domains.
+func (base *Index) Extend(addresses []string, domains []string) *Index {
+	if base == nil {
+		return New(addresses, domains)
+	}
+	if base.live > 0 {
+		all := make([]string, 0, base.live+len(addresses))
+		for id, a := range base.addrs {
+			if base.addrDom[id] >= 0 {
+				all = append(all, a)
+			}
+		}
+		addresses = append(all, addresses...)
+	}
+	linear := len(addresses) <= linearMaxAddrs && base.numDomains()+len(domains) <= linearMaxDomains
+	return newIndex(base, addresses, domains, linear)
+}
+
+// newIndex builds a linear or a hashed index, on base's domains when base
+// is set; all answer every Lookup identically (TestLinearMatchesHashed).
+// Domain ids differ between them, but no answer depends on an id: ties
+// are broken by address and domain name.
+func newIndex(base *Index, addresses []string, domains []string, linear bool) *Index {
 	ix := &Index{
-		addrs:    make([]string, 0, len(addresses)),
-		addrDom:  make([]int32, 0, len(addresses)),
-		domainID: make(map[string]int32, len(domains)+min(len(addresses), 16)),
-		linear:   linear,
+		addrs:   make([]string, 0, len(addresses)),
+		addrDom: make([]int32, 0, len(addresses)),
+		linear:  linear,
+	}
+	if base != nil && base.numDomains() > 0 {
+		ix.domainID, ix.shared = base.domainID, base.domains
+		if len(base.shared) > 0 {
+			// An extension of an extension: rare, so one copy is fine.
+			ix.shared = slices.Concat(base.shared, base.domains)
+		}
+	} else {
+		ix.domainID = make(map[string]int32, len(domains)+min(len(addresses), 16))
 	}
 	for _, d := range domains {
 		if ascii, ok := address.ToASCII(strings.TrimPrefix(strings.TrimSpace(d), ".")); ok {
@@ -251,13 +303,30 @@ func (ix *Index) knownAddress(a string) bool {
 
 // addDomain returns a domain's id, adding it if new.
 func (ix *Index) addDomain(ascii string) int32 {
-	if id, ok := ix.domainID[ascii]; ok {
+	if id, ok := ix.domainOf(ascii); ok {
 		return id
 	}
-	id := int32(len(ix.domains))
-	ix.domainID[ascii] = id
+	id := int32(ix.numDomains())
+	if len(ix.shared) == 0 {
+		ix.domainID[ascii] = id
+	}
 	ix.domains = append(ix.domains, domainInfo{ascii: ascii})
 	return id
+}
+
+// domainOf returns a known domain's id.
+func (ix *Index) domainOf(ascii string) (int32, bool) {
+	if id, ok := ix.domainID[ascii]; ok {
+		return id, true
+	}
+	// domainID holds exactly the ids below its length: the domains of the
+	// index that built it.
+	for id := len(ix.domainID); id < ix.numDomains(); id++ {
+		if ix.domain(int32(id)).ascii == ascii {
+			return int32(id), true
+		}
+	}
+	return 0, false
 }
 
 // buildLocals indexes every local part's skeleton neighbourhood under its
@@ -282,8 +351,8 @@ func (ix *Index) buildDomains() {
 	ix.domainForms()
 	var fullKeys, nameKeys []uint64
 	var fullOffsets, nameOffsets []int32
-	for i := range ix.domains {
-		d := &ix.domains[i]
+	for i := range ix.numDomains() {
+		d := ix.domain(int32(i))
 		fullOffsets = append(fullOffsets, int32(len(fullKeys)))
 		fullKeys = appendNeighbourhood(fullKeys, d.skel, saltDomFull)
 		nameOffsets = append(nameOffsets, int32(len(nameKeys)))
@@ -386,12 +455,12 @@ func (ix *Index) Lookup(addr string) []Match {
 	if len(typed.raw) > maxIndexed/2 {
 		return nil
 	}
-	if did, ok := ix.domainID[domain]; ok {
+	if did, ok := ix.domainOf(domain); ok {
 		ix.localSlips(&c, typed, did, nil)
 		return c.result()
 	}
 	for _, dc := range ix.domainSlips(domain) {
-		cand := local + "@" + ix.domains[dc.id].ascii
+		cand := local + "@" + ix.domain(dc.id).ascii
 		if ix.knownAddress(cand) {
 			c.add(candidate{Match: Match{cand, dc.reason, dc.dist}, class: classOf(dc.reason), known: true})
 			continue
@@ -447,31 +516,6 @@ type typedLocal struct{ raw, skel []rune }
 // slip of did, and only local parts that look identical are taken: two
 // slips in one address are too weak a signal.
 func (ix *Index) localSlips(c *collector, typed typedLocal, did int32, via *domainCandidate) {
-	salt := uint64(did) + saltLocalBase
-	var keyBuf [maxIndexed + 1]uint64
-	var probes []uint64
-	if via != nil {
-		probes = append(keyBuf[:0], fullKey(typed.skel, salt))
-	} else {
-		probes = appendNeighbourhood(keyBuf[:0], typed.skel, salt)
-	}
-	var seen [16]int32
-	nSeen := 0
-	visit := func(id int32) {
-		known, _ := address.Split(ix.addrs[id])
-		m, ok := classifyLocal(typed, known)
-		if !ok || (via != nil && m.Reason != ReasonHomoglyph) {
-			return
-		}
-		cand := candidate{Match: Match{ix.addrs[id], m.Reason, m.Distance}, class: classOf(m.Reason), known: true}
-		if via != nil {
-			cand.Distance += via.dist
-			if via.reason != ReasonHomoglyph {
-				cand.Reason, cand.class = ReasonDomainSlip, classOf(ReasonDomainSlip)
-			}
-		}
-		c.add(cand)
-	}
 	if ix.linear {
 		// The tables hold no empty or overlong skeleton and a typed one
 		// longer than maxIndexed probes nothing; every other pair they
@@ -490,10 +534,20 @@ func (ix *Index) localSlips(c *collector, typed typedLocal, did int32, via *doma
 			if e, _ := oneEdit(typed.skel, skel); e == editMore {
 				continue
 			}
-			visit(int32(id))
+			ix.localCandidate(c, typed, int32(id), via)
 		}
 		return
 	}
+	salt := uint64(did) + saltLocalBase
+	var keyBuf [maxIndexed + 1]uint64
+	var probes []uint64
+	if via != nil {
+		probes = append(keyBuf[:0], fullKey(typed.skel, salt))
+	} else {
+		probes = appendNeighbourhood(keyBuf[:0], typed.skel, salt)
+	}
+	var seen [16]int32
+	nSeen := 0
 	for _, k := range probes {
 		ix.locals.find(k, func(id int32) {
 			if ix.addrDom[id] != did || slices.Contains(seen[:nSeen], id) {
@@ -503,9 +557,27 @@ func (ix *Index) localSlips(c *collector, typed typedLocal, did int32, via *doma
 				seen[nSeen] = id
 				nSeen++
 			}
-			visit(id)
+			ix.localCandidate(c, typed, id, via)
 		})
 	}
+}
+
+// localCandidate adds known address id if its local part is a slip of the
+// typed one that localSlips takes.
+func (ix *Index) localCandidate(c *collector, typed typedLocal, id int32, via *domainCandidate) {
+	known, _ := address.Split(ix.addrs[id])
+	m, ok := classifyLocal(typed, known)
+	if !ok || (via != nil && m.Reason != ReasonHomoglyph) {
+		return
+	}
+	cand := candidate{Match: Match{ix.addrs[id], m.Reason, m.Distance}, class: classOf(m.Reason), known: true}
+	if via != nil {
+		cand.Distance += via.dist
+		if via.reason != ReasonHomoglyph {
+			cand.Reason, cand.class = ReasonDomainSlip, classOf(ReasonDomainSlip)
+		}
+	}
+	c.add(cand)
 }
 
 // classifyLocal decides whether a known local part is a slip of the typed
@@ -560,7 +632,7 @@ type domainCandidate struct {
 // domainSlips returns the known domains the typed (unknown) domain is a
 // slip of, best first.
 func (ix *Index) domainSlips(typed string) []domainCandidate {
-	if len(ix.domains) == 0 || len(typed) > maxIndexed {
+	if ix.numDomains() == 0 || len(typed) > maxIndexed {
 		return nil
 	}
 	u := address.ToUnicode(typed)
@@ -572,7 +644,7 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 	}
 	var out []domainCandidate
 	add := func(id int32, reason string) {
-		dist := osa(raw, ix.domains[id].raw)
+		dist := osa(raw, ix.domain(id).raw)
 		for i := range out {
 			if out[i].id == id {
 				if reason == ReasonHomoglyph {
@@ -587,7 +659,7 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 	// The whole domain one slip (or only homoglyphs) away: nhs.met, nhs.nte,
 	// nhss.net, gmial.com, nhs.nеt with a Cyrillic е.
 	full := func(id int32) {
-		d := &ix.domains[id]
+		d := ix.domain(id)
 		switch skelEdit, pos := oneEdit(skel, d.skel); skelEdit {
 		case editNone:
 			add(id, ReasonHomoglyph)
@@ -606,9 +678,9 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 		// As in localSlips: only skeletons the tables would hold, and
 		// full rejects every pair more than one edit apart.
 		if len(skel) > 0 {
-			for id := range ix.domains {
-				if n := len(ix.domains[id].skel); n > 0 && n <= maxIndexed {
-					full(int32(id))
+			for id := range int32(ix.numDomains()) {
+				if n := len(ix.domain(id).skel); n > 0 && n <= maxIndexed {
+					full(id)
 				}
 			}
 		}
@@ -620,15 +692,15 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 
 	// A label added after a known domain: nhs.net.co, gmail.com.au.
 	if dot := strings.LastIndexByte(typed, '.'); dot > 0 {
-		if id, ok := ix.domainID[typed[:dot]]; ok {
+		if id, ok := ix.domainOf(typed[:dot]); ok {
 			add(id, ReasonDomainSlip)
 		}
 	}
 	// A known domain cut short inside its last label: gmail.c, nhs.ne.
 	if ix.linear {
-		for id := range ix.domains {
-			if truncationOf(typed, ix.domains[id].ascii) {
-				add(int32(id), ReasonDomainSlip)
+		for id := range int32(ix.numDomains()) {
+			if truncationOf(typed, ix.domain(id).ascii) {
+				add(id, ReasonDomainSlip)
 			}
 		}
 	} else {
@@ -644,7 +716,7 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 			continue
 		}
 		twoSlips := func(id int32) {
-			d := &ix.domains[id]
+			d := ix.domain(id)
 			if d.suffixSize != size || len(d.name) < minTwoSlipName {
 				return
 			}
@@ -661,9 +733,9 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 			if len(tname) > maxIndexed {
 				continue
 			}
-			for id := range ix.domains {
-				if len(ix.domains[id].name) <= maxIndexed {
-					twoSlips(int32(id))
+			for id := range int32(ix.numDomains()) {
+				if len(ix.domain(id).name) <= maxIndexed {
+					twoSlips(id)
 				}
 			}
 			continue
@@ -676,7 +748,7 @@ func (ix *Index) domainSlips(typed string) []domainCandidate {
 		return cmp.Or(
 			cmp.Compare(classOf(a.reason), classOf(b.reason)),
 			cmp.Compare(a.dist, b.dist),
-			strings.Compare(ix.domains[a.id].ascii, ix.domains[b.id].ascii))
+			strings.Compare(ix.domain(a.id).ascii, ix.domain(b.id).ascii))
 	})
 	if len(out) > maxMatches {
 		out = out[:maxMatches]

@@ -107,7 +107,7 @@ var lookupCases = []struct {
 func TestLookup(t *testing.T) {
 	// Both forms of index, whichever New would pick for this size.
 	for _, linear := range []bool{false, true} {
-		ix := newIndex(testKnown, testDomains, linear)
+		ix := newIndex(nil, testKnown, testDomains, linear)
 		for _, tt := range lookupCases {
 			t.Run(fmt.Sprintf("linear=%v/%s", linear, tt.name), func(t *testing.T) {
 				got := ix.Lookup(tt.typed)
