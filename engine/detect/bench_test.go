@@ -6,11 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sendguard/sendguard/engine/detect"
+
+	"github.com/sendguard/sendguard/internal/cputime"
 )
 
 // letter is a realistic 2 KB clinical letter with a few identifiers (NHS
@@ -33,11 +34,11 @@ func BenchmarkIdentifiers2KB(b *testing.B) {
 	require.Len(b, d.Identifiers(text), 3) // DOB, NHS (test range), postcode
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.Identifiers(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
+	cputime.Report(b, cpu, int64(len(text)))
 }
 
 func BenchmarkIdentifiers1MB(b *testing.B) {
@@ -45,11 +46,11 @@ func BenchmarkIdentifiers1MB(b *testing.B) {
 	text := repeatTo(letter(b), 1<<20)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.Identifiers(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
+	cputime.Report(b, cpu, int64(len(text)))
 }
 
 // BenchmarkIdentifiersEnron1MB scans real mail (headers, forwarded chains,
@@ -71,11 +72,11 @@ func BenchmarkIdentifiersEnron1MB(b *testing.B) {
 	text := repeatTo(sb.String(), 1<<20)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.Identifiers(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
+	cputime.Report(b, cpu, int64(len(text)))
 }
 
 func BenchmarkSpecialCategories2KB(b *testing.B) {
@@ -84,11 +85,11 @@ func BenchmarkSpecialCategories2KB(b *testing.B) {
 	require.NotEmpty(b, d.SpecialCategories(text))
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.SpecialCategories(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
+	cputime.Report(b, cpu, int64(len(text)))
 }
 
 func BenchmarkSpecialCategories1MB(b *testing.B) {
@@ -96,11 +97,11 @@ func BenchmarkSpecialCategories1MB(b *testing.B) {
 	text := repeatTo(letter(b), 1<<20)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.SpecialCategories(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
+	cputime.Report(b, cpu, int64(len(text)))
 }
 
 // BenchmarkIdentifiersDates1MB is ward notes with a bare date and an
@@ -111,25 +112,11 @@ func BenchmarkIdentifiersDates1MB(b *testing.B) {
 	require.Empty(b, d.Identifiers(text))
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.Identifiers(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
-}
-
-// reportCPU adds the process CPU time per operation (cpu-ns/op) and the
-// throughput it implies (cpu-MB/s) to a benchmark's results.
-func reportCPU(b *testing.B, start time.Duration, bytes int64) {
-	used := processCPU() - start
-	if used <= 0 || b.N == 0 {
-		return
-	}
-	perOp := float64(used.Nanoseconds()) / float64(b.N)
-	b.ReportMetric(perOp, "cpu-ns/op")
-	if bytes > 0 {
-		b.ReportMetric(float64(bytes)/perOp*1e3, "cpu-MB/s")
-	}
+	cputime.Report(b, cpu, int64(len(text)))
 }
 
 // defaultPolicyDetector compiles the lexicons of the engine's embedded
@@ -162,11 +149,11 @@ func BenchmarkSpecialCategoriesDefaultPolicy2KB(b *testing.B) {
 	text := letter(b)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.SpecialCategories(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
+	cputime.Report(b, cpu, int64(len(text)))
 }
 
 func BenchmarkIdentifiersDefaultPolicy2KB(b *testing.B) {
@@ -174,11 +161,11 @@ func BenchmarkIdentifiersDefaultPolicy2KB(b *testing.B) {
 	text := letter(b)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.Identifiers(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
+	cputime.Report(b, cpu, int64(len(text)))
 }
 
 // BenchmarkTermsDefaultPolicy2KB is the one-pass scan for all three lists,
@@ -188,9 +175,9 @@ func BenchmarkTermsDefaultPolicy2KB(b *testing.B) {
 	text := letter(b)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		d.Terms(text)
 	}
-	reportCPU(b, cpu, int64(len(text)))
+	cputime.Report(b, cpu, int64(len(text)))
 }

@@ -4,11 +4,12 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sendguard/sendguard/engine/textextract"
+
+	"github.com/sendguard/sendguard/internal/cputime"
 )
 
 // htmlLetter is the detect package's 2 KB clinical letter as Outlook-style
@@ -35,11 +36,11 @@ func BenchmarkHTML2KB(b *testing.B) {
 	in := htmlLetter(b)
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		textextract.HTML(in)
 	}
-	reportCPU(b, cpu, int64(len(in)))
+	cputime.Report(b, cpu, int64(len(in)))
 }
 
 func BenchmarkHTML1MB(b *testing.B) {
@@ -47,34 +48,20 @@ func BenchmarkHTML1MB(b *testing.B) {
 	in := strings.Repeat(one, (1<<20)/len(one)+1)[:1<<20]
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		textextract.HTML(in)
 	}
-	reportCPU(b, cpu, int64(len(in)))
+	cputime.Report(b, cpu, int64(len(in)))
 }
 
 func BenchmarkPlain1MB(b *testing.B) {
 	in := strings.Repeat("Plain text – with a dash\r\n", (1<<20)/27+1)[:1<<20]
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
-	cpu := processCPU()
+	cpu := cputime.Process()
 	for b.Loop() {
 		textextract.Plain(in)
 	}
-	reportCPU(b, cpu, int64(len(in)))
-}
-
-// reportCPU adds the process CPU time per operation (cpu-ns/op) and the
-// throughput it implies (cpu-MB/s) to a benchmark's results.
-func reportCPU(b *testing.B, start time.Duration, bytes int64) {
-	used := processCPU() - start
-	if used <= 0 || b.N == 0 {
-		return
-	}
-	perOp := float64(used.Nanoseconds()) / float64(b.N)
-	b.ReportMetric(perOp, "cpu-ns/op")
-	if bytes > 0 {
-		b.ReportMetric(float64(bytes)/perOp*1e3, "cpu-MB/s")
-	}
+	cputime.Report(b, cpu, int64(len(in)))
 }

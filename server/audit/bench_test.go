@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +14,8 @@ import (
 	"github.com/sendguard/sendguard/server/graph"
 	"github.com/sendguard/sendguard/server/graphtest"
 	"github.com/sendguard/sendguard/server/store"
+
+	"github.com/sendguard/sendguard/internal/cputime"
 )
 
 // corpusDir is the shared Enron mail, relative to this package.
@@ -95,10 +96,10 @@ func BenchmarkAudit(b *testing.B) {
 				}
 				a := &audit.Auditor{Graph: gc, Store: st, History: hist, Engines: engines.New(store.New(db), 0), Tenant: tenant, Workers: 4}
 				b.StartTimer()
-				start, cpu0 := time.Now(), cpuTime()
+				start, cpu0 := time.Now(), cputime.Process()
 				rep, err := a.RunOnce(ctx)
 				elapsed += time.Since(start)
-				cpu += cpuTime() - cpu0
+				cpu += cputime.Process() - cpu0
 				b.StopTimer()
 				if err != nil || rep.Failed > 0 || rep.Messages != total {
 					b.Fatalf("audit: %v, %d failed, %d of %d messages", err, rep.Failed, rep.Messages, total)
@@ -120,15 +121,6 @@ func BenchmarkAudit(b *testing.B) {
 			}
 		})
 	}
-}
-
-// cpuTime is the process's user plus system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkEmptyRound measures what a frequent audit mostly does: a delta
@@ -169,10 +161,10 @@ func BenchmarkEmptyRound(b *testing.B) {
 	rounds := 0
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Process()
 		rep, err := a.RunOnce(ctx)
 		elapsed += time.Since(start)
-		cpu += cpuTime() - cpu0
+		cpu += cputime.Process() - cpu0
 		if err != nil || rep.Messages != 0 || rep.Failed != 0 {
 			b.Fatalf("empty pass: %v %+v", err, rep)
 		}

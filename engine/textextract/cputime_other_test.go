@@ -1,8 +1,0 @@
-//go:build !linux
-
-package textextract_test
-
-import "time"
-
-// processCPU is unknown here; benchmarks then report wall time only.
-func processCPU() time.Duration { return 0 }
