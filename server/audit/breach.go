@@ -220,11 +220,7 @@ func (s *Store) Breaches(ctx context.Context, tenant string, f BreachFilter) ([]
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	var next int64
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
+	out, next := page(out, limit, func(x Breach) int64 { return x.ID })
 	return out, next, nil
 }
 

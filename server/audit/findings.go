@@ -110,12 +110,18 @@ func (s *Store) Findings(ctx context.Context, tenant string, f FindingFilter) ([
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	var next int64
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
+	out, next := page(out, limit, func(x Finding) int64 { return x.ID })
 	return out, next, nil
+}
+
+// page trims a query that fetched limit+1 rows to limit, and returns the
+// cursor of the next page (the last kept row's id), or 0 when there is none.
+func page[T any](rows []T, limit int, id func(T) int64) ([]T, int64) {
+	if limit <= 0 || len(rows) <= limit {
+		return rows, 0
+	}
+	rows = rows[:limit]
+	return rows, id(rows[limit-1])
 }
 
 // maskedList renders evidence for a CSV cell: "kind@field=masked; ...".

@@ -3,6 +3,7 @@ package audit
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,18 +103,24 @@ func (m *Module) findings(c *gin.Context) {
 		sghttp.WriteError(c, err)
 		return
 	}
+	writePage(c, "findings", list, next, asCSV, func(w io.Writer) error { return WriteFindingsCSV(w, list) })
+}
+
+// writePage answers one page of a listing: JSON {key: list, next} with a
+// Link header to the next page, or the same rows as a CSV download.
+func writePage(c *gin.Context, key string, list any, next int64, asCSV bool, writeCSV func(io.Writer) error) {
 	c.Header("Cache-Control", "no-store")
 	if next > 0 {
 		c.Header("Link", "<"+nextURL(c, next)+`>; rel="next"`)
 	}
 	if asCSV {
 		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", `attachment; filename="sendguard-findings.csv"`)
+		c.Header("Content-Disposition", `attachment; filename="sendguard-`+key+`.csv"`)
 		c.Status(http.StatusOK)
-		_ = WriteFindingsCSV(c.Writer, list)
+		_ = writeCSV(c.Writer)
 		return
 	}
-	body := gin.H{"findings": list}
+	body := gin.H{key: list}
 	if next > 0 {
 		body["next"] = strconv.FormatInt(next, 10)
 	}
@@ -152,22 +159,7 @@ func (m *Module) breaches(c *gin.Context) {
 		sghttp.WriteError(c, err)
 		return
 	}
-	c.Header("Cache-Control", "no-store")
-	if next > 0 {
-		c.Header("Link", "<"+nextURL(c, next)+`>; rel="next"`)
-	}
-	if asCSV {
-		c.Header("Content-Type", "text/csv; charset=utf-8")
-		c.Header("Content-Disposition", `attachment; filename="sendguard-breaches.csv"`)
-		c.Status(http.StatusOK)
-		_ = WriteBreachesCSV(c.Writer, list)
-		return
-	}
-	body := gin.H{"breaches": list}
-	if next > 0 {
-		body["next"] = strconv.FormatInt(next, 10)
-	}
-	c.JSON(http.StatusOK, body)
+	writePage(c, "breaches", list, next, asCSV, func(w io.Writer) error { return WriteBreachesCSV(w, list) })
 }
 
 func breachID(c *gin.Context) (int64, error) {

@@ -192,3 +192,15 @@ func printReport(w io.Writer, rep audit.Report, asJSON bool) {
 }
 
 type graphConfig = graph.Config
+
+// writeJSONLines prints one JSON document per line (the --json output of
+// findings and breaches).
+func writeJSONLines[T any](w io.Writer, list []T) error {
+	enc := json.NewEncoder(w)
+	for _, x := range list {
+		if err := enc.Encode(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}

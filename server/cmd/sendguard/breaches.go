@@ -101,12 +101,7 @@ func runBreaches(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		case *asCSV:
 			err = audit.WriteBreachesCSV(stdout, list)
 		case *asJSON:
-			enc := json.NewEncoder(stdout)
-			for _, b := range list {
-				if err = enc.Encode(b); err != nil {
-					break
-				}
-			}
+			err = writeJSONLines(stdout, list)
 		default:
 			now := time.Now()
 			for _, b := range list {

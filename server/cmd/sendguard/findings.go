@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -98,12 +97,7 @@ func runFindings(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	case *asCSV:
 		err = audit.WriteFindingsCSV(stdout, list)
 	case *asJSON:
-		enc := json.NewEncoder(stdout)
-		for _, x := range list {
-			if err = enc.Encode(x); err != nil {
-				break
-			}
-		}
+		err = writeJSONLines(stdout, list)
 	default:
 		for _, x := range list {
 			ev := make([]string, len(x.Evidence))
